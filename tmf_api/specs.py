@@ -1,0 +1,123 @@
+"""Loading of the project's OpenAPI documents.
+
+The documents under ``openapi/<api>/<version>.yaml`` reference shared components kept once per
+API generation in ``openapi/common/<version>.yaml`` (``$ref: '../common/v5.yaml#/components/
+schemas/Note'``). :func:`load_spec` returns a bundled, self-contained document: every external
+reference is rewritten to a local one and the referenced components (with everything they
+reference, transitively) are copied into the document's ``components``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_ROOT: Path = Path(__file__).resolve().parents[1] / "openapi"
+
+COMMON_DIR = "common"
+
+_Key = tuple[str, str]  # (component kind, component name)
+
+
+@functools.cache
+def _read_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a YAML mapping")
+    return data
+
+
+def _split_ref(ref: str, base: Path) -> tuple[Path, _Key]:
+    """Return (file, (kind, name)) for a reference made from a document located at ``base``."""
+    file_part, _, fragment = ref.partition("#")
+    target = (base.parent / file_part).resolve() if file_part else base
+    parts = fragment.strip("/").split("/")
+    if len(parts) != 3 or parts[0] != "components":
+        raise ValueError(f"{base}: unsupported $ref {ref!r} (expected #/components/<kind>/<name>)")
+    return target, (parts[1], parts[2])
+
+
+class _Bundler:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.document = copy.deepcopy(_read_yaml(self.root))
+        components = self.document.setdefault("components", {})
+        # where each component of the result comes from, to detect clashes
+        self.origin: dict[_Key, Path] = {
+            (kind, name): self.root
+            for kind, entries in components.items()
+            if isinstance(entries, dict)
+            for name in entries
+        }
+        self.pending: list[tuple[Path, _Key]] = []
+
+    def _rewrite(self, node: Any, base: Path) -> Any:
+        """Rewrite the references in ``node`` (found in ``base``) to local ones, queueing imports."""
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str):
+                    target, (kind, name) = _split_ref(value, base)
+                    if target != self.root:
+                        self.pending.append((target, (kind, name)))
+                    out[key] = f"#/components/{kind}/{name}"
+                else:
+                    out[key] = self._rewrite(value, base)
+            return out
+        if isinstance(node, list):
+            return [self._rewrite(item, base) for item in node]
+        return node
+
+    def run(self) -> dict[str, Any]:
+        self.document = self._rewrite(self.document, self.root)
+        components: dict[str, dict[str, Any]] = self.document["components"]
+        done: set[tuple[Path, _Key]] = set()
+        while self.pending:
+            source, key = self.pending.pop()
+            if (source, key) in done:
+                continue
+            done.add((source, key))
+            kind, name = key
+            try:
+                raw = _read_yaml(source)["components"][kind][name]
+            except KeyError as exc:
+                raise ValueError(f"{source}: no component {kind}/{name}") from exc
+            value = self._rewrite(raw, source)
+            existing = components.setdefault(kind, {})
+            if name in existing:
+                if existing[name] != value:
+                    raise ValueError(
+                        f"component {kind}/{name} of {source} clashes with the one of {self.origin[key]}"
+                    )
+                continue
+            existing[name] = value
+            self.origin[key] = source
+        return self.document
+
+
+@functools.cache
+def load_spec(api: str, version: str) -> dict[str, Any]:
+    """Return the bundled OpenAPI document ``openapi/<api>/<version>.yaml``.
+
+    The result is cached and shared between callers: treat it as read-only (deep-copy it
+    before changing anything).
+    """
+    path = SPEC_ROOT / api / f"{version}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return _Bundler(path).run()
+
+
+def available_specs() -> list[tuple[str, str]]:
+    """Every (api, version) pair with a document under ``openapi/`` (the common folder excluded)."""
+    return sorted(
+        (folder.name, doc.stem)
+        for folder in SPEC_ROOT.iterdir()
+        if folder.is_dir() and folder.name != COMMON_DIR
+        for doc in folder.glob("*.yaml")
+    )
