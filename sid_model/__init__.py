@@ -1,0 +1,33 @@
+"""SID-shaped persistence model: one typed SQLAlchemy class per SID entity."""
+
+from __future__ import annotations
+
+from sid_model.base import Base
+from sid_model.product_order import (
+    CancelProductOrder,
+    ProductOrder,
+    ProductOrderExternalIdentifier,
+    ProductOrderItem,
+    ProductOrderNote,
+    ProductOrderRelatedParty,
+)
+
+__all__ = [
+    "Base",
+    "CancelProductOrder",
+    "ProductOrder",
+    "ProductOrderExternalIdentifier",
+    "ProductOrderItem",
+    "ProductOrderNote",
+    "ProductOrderRelatedParty",
+    "entity_class",
+]
+
+
+def entity_class(name: str) -> type[Base]:
+    """The mapped class for a SID entity name used in mappings/."""
+    for mapper in Base.registry.mappers:
+        if mapper.class_.__name__ == name:
+            cls: type[Base] = mapper.class_
+            return cls
+    raise KeyError(f"no SID entity named {name!r}")

@@ -1,0 +1,111 @@
+"""SID Customer Order ABE: ProductOrder, its items and the cancellation requests against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from typing import Any
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+# The resource's own href is not stored: it is rendered from the base URL the client used and
+# the API version it called, since one row serves v4 and v5.
+
+from sid_model.base import Base, Extensible, Positioned
+from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns
+
+
+
+def _children(target: str) -> Any:
+    """A child collection: owned (deleted with its parent), kept in client order.
+
+    Loaded with the parent in one batched SELECT per level: every render needs the whole tree.
+    """
+    return relationship(target, cascade="all, delete-orphan", order_by=f"{target}.position", lazy="selectin")
+
+
+class ProductOrder(Base, Extensible):
+    """A customer's request to provide, change or cease products (SID ProductOrder)."""
+
+    __tablename__ = "product_order"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str | None] = mapped_column(String(50), index=True)
+    category: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str | None] = mapped_column(String(20))
+    notification_contact: Mapped[str | None] = mapped_column(String(500))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    # orderDate in TMF622 v4, creationDate in v5: one instant.
+    order_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    completion_date: Mapped[dt.datetime | None] = mapped_column()
+    cancellation_date: Mapped[dt.datetime | None] = mapped_column()
+    expected_completion_date: Mapped[dt.datetime | None] = mapped_column()
+    requested_start_date: Mapped[dt.datetime | None] = mapped_column()
+    requested_completion_date: Mapped[dt.datetime | None] = mapped_column()
+
+    items: Mapped[list[ProductOrderItem]] = _children("ProductOrderItem")
+    related_parties: Mapped[list[ProductOrderRelatedParty]] = _children("ProductOrderRelatedParty")
+    notes: Mapped[list[ProductOrderNote]] = _children("ProductOrderNote")
+    external_identifiers: Mapped[list[ProductOrderExternalIdentifier]] = _children(
+        "ProductOrderExternalIdentifier"
+    )
+
+
+class ProductOrderItem(Base, Extensible, Positioned):
+    """One line of a ProductOrder (SID ProductOrderItem); items nest for bundles."""
+
+    __tablename__ = "product_order_item"
+
+    # Top-level items point at their order; nested ones only at their parent item.
+    order_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("product_order.pk", ondelete="CASCADE"), index=True
+    )
+    parent_item_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("product_order_item.pk", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str | None] = mapped_column(String(50))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    product_offering_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    product_offering_name: Mapped[str | None] = mapped_column(String(500))
+
+    children: Mapped[list[ProductOrderItem]] = _children("ProductOrderItem")
+
+
+class ProductOrderRelatedParty(Base, RelatedPartyColumns):
+    __tablename__ = "product_order_related_party"
+
+    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+
+
+class ProductOrderNote(Base, NoteColumns):
+    __tablename__ = "product_order_note"
+
+    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+
+
+class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
+    __tablename__ = "product_order_external_identifier"
+
+    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+
+
+class CancelProductOrder(Base, Extensible):
+    """A request to cancel a ProductOrder, processed as a task (SID: Customer Order ABE)."""
+
+    __tablename__ = "cancel_product_order"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str | None] = mapped_column(String(50), index=True)
+    product_order_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    product_order_href: Mapped[str | None] = mapped_column(String(500))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    creation_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    requested_cancellation_date: Mapped[dt.datetime | None] = mapped_column()
+    effective_cancellation_date: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,114 @@
+"""JSON documents ⇄ SID rows, driven by a mapping Node. No HTTP, no framework."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sid_model.base import Base
+from tmf_api.engine.mapping import Node, convert_scalar, to_json_value
+
+JSON = dict[str, Any]
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of plain JSON data (faster than copy.deepcopy for dicts and lists)."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
+def _set_path(doc: JSON, path: tuple[str, ...], value: Any) -> None:
+    target = doc
+    for name in path[:-1]:
+        nxt = target.get(name)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            target[name] = nxt
+        target = nxt
+    target[path[-1]] = value
+
+
+def _pop_path(doc: JSON, path: tuple[str, ...]) -> Any:
+    """Remove and return the value at `path`; parents emptied by the removal go too."""
+    parents: list[JSON] = []
+    target: Any = doc
+    for name in path[:-1]:
+        parents.append(target)
+        target = target.get(name)
+        if not isinstance(target, dict):
+            return None
+    value = target.pop(path[-1], None)
+    for parent, name in zip(reversed(parents), reversed(path[:-1]), strict=True):
+        if parent[name] == {}:
+            del parent[name]
+        else:
+            break
+    return value
+
+
+def _merge_missing(into: JSON, extra: JSON) -> None:
+    for key, value in extra.items():
+        if key not in into:
+            into[key] = copy_json(value)
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            _merge_missing(into[key], value)
+
+
+def render(node: Node, row: Base, href: str | None = None) -> JSON:
+    """The JSON document of one row; `href` is the resource's own, for root nodes."""
+    doc: JSON = {}
+    for col in node.columns:
+        value = getattr(row, col.column)
+        if value is not None:
+            _set_path(doc, col.path, to_json_value(value))
+            if col.path == ("id",) and href is not None and node.has_href:
+                doc["href"] = href
+    for name, coll in node.collections.items():
+        children = getattr(row, coll.relationship)
+        if not children:
+            continue
+        if coll.scalar:
+            scalar = coll.node.column_for(coll.scalar)
+            assert scalar is not None  # checked when the mapping was loaded
+            doc[name] = to_json_value(getattr(children[0], scalar.column))
+        else:
+            doc[name] = [render(coll.node, child) for child in children]
+    extension = getattr(row, "extension", None)
+    if extension:
+        _merge_missing(doc, extension)
+    return doc
+
+
+def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Base:
+    """Fill `row` (or a new one) from `doc`: mapped attributes to columns and child rows, the rest kept.
+
+    Raises ValueError naming the attribute when a value does not fit its column.
+    """
+    if row is None:
+        row = node.entity()
+    rest = copy_json(doc)
+    rest.pop("href", None) if node.has_href else None
+    for col in node.columns:
+        value = _pop_path(rest, col.path)
+        setattr(row, col.column, convert_scalar(value, col.python_type, where + col.dotted))
+    for name, coll in node.collections.items():
+        value = rest.pop(name, None)
+        children: list[Base] = []
+        if coll.scalar:
+            if value is not None:
+                child = build(coll.node, {coll.scalar: value}, where=f"{where}{name}")
+                children.append(child)
+        elif value is not None:
+            if not isinstance(value, list):
+                raise ValueError(f"{where}{name} must be an array")
+            for position, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise ValueError(f"{where}{name}[{position}] must be an object")
+                child = build(coll.node, item, where=f"{where}{name}[{position}].")
+                child.position = position  # type: ignore[attr-defined]
+                children.append(child)
+        setattr(row, coll.relationship, children)
+    row.extension = rest  # type: ignore[attr-defined]
+    return row

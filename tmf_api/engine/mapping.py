@@ -1,0 +1,234 @@
+"""Declarative API ⇄ SID mappings (mappings/<API>_<version>.yaml), loaded and checked once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper
+
+import sid_model
+from sid_model.base import Base
+
+MAPPINGS_ROOT = Path(__file__).resolve().parents[2] / "mappings"
+
+# Marker for the resource's own href, rendered from the request rather than stored.
+HREF = "$href"
+
+
+@dataclass(frozen=True)
+class ColumnAttribute:
+    """A JSON attribute (dotted path into nested objects) held in one column of the node's row."""
+
+    path: tuple[str, ...]
+    column: str
+    python_type: type
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass
+class CollectionAttribute:
+    """A JSON array held as child rows; `scalar` maps a plain string onto one child's attribute."""
+
+    name: str
+    relationship: str
+    node_name: str
+    scalar: str | None = None
+    node: Node = field(init=False, repr=False)
+
+
+@dataclass
+class Node:
+    name: str
+    entity: type[Base]
+    columns: list[ColumnAttribute]
+    collections: dict[str, CollectionAttribute]
+    has_href: bool = False
+
+    def column_for(self, dotted: str) -> ColumnAttribute | None:
+        for col in self.columns:
+            if col.dotted == dotted:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class ResourceMapping:
+    path: str
+    node: Node
+    schema: str
+    create_schema: str | None
+    patch_schema: str | None
+    lifecycle: str | None
+    state_attribute: str | None
+    on_create: dict[str, Any]
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ApiMapping:
+    api: str
+    version: str
+    name: str
+    resources: dict[str, ResourceMapping]
+    nodes: dict[str, Node]
+
+    @property
+    def base_path(self) -> str:
+        return f"/tmf-api/{self.name}/{self.version}"
+
+
+def _python_type(mapper: Mapper[Any], column: str, where: str) -> type:
+    if column not in mapper.columns:
+        raise ValueError(f"{where}: {mapper.class_.__name__} has no column {column!r}")
+    col = mapper.columns[column]
+    try:
+        return col.type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:  # pragma: no cover - JSON columns are never mapped attributes
+        return object
+
+
+def _load_node(name: str, raw: dict[str, Any]) -> Node:
+    entity = sid_model.entity_class(raw["entity"])
+    mapper = sa_inspect(entity)
+    columns: list[ColumnAttribute] = []
+    collections: dict[str, CollectionAttribute] = {}
+    has_href = False
+    for attr, target in raw["attributes"].items():
+        where = f"node {name}, attribute {attr}"
+        if target == HREF:
+            has_href = True
+        elif isinstance(target, str):
+            columns.append(ColumnAttribute(tuple(attr.split(".")), target, _python_type(mapper, target, where)))
+        elif isinstance(target, dict) and "collection" in target:
+            if target["collection"] not in mapper.relationships:
+                raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
+            collections[attr] = CollectionAttribute(attr, target["collection"], target["node"], target.get("scalar"))
+        else:
+            raise ValueError(f"{where}: cannot read mapping target {target!r}")
+    return Node(name, entity, columns, collections, has_href)
+
+
+def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
+    nodes = {name: _load_node(name, spec) for name, spec in raw["nodes"].items()}
+    for node in nodes.values():
+        for coll in node.collections.values():
+            if coll.node_name not in nodes:
+                raise ValueError(f"node {node.name}: unknown node {coll.node_name!r}")
+            coll.node = nodes[coll.node_name]
+            if coll.scalar and coll.node.column_for(coll.scalar) is None:
+                raise ValueError(f"node {node.name}: {coll.node_name} maps no attribute {coll.scalar!r}")
+    resources = {}
+    known = {"node", "schema", "create_schema", "patch_schema", "lifecycle", "state_attribute", "on_create"}
+    for path, spec in raw["resources"].items():
+        node = nodes[spec["node"]]
+        for column in spec.get("on_create", {}):
+            _python_type(sa_inspect(node.entity), column, f"resource {path}, on_create")
+        resources[path] = ResourceMapping(
+            path=path,
+            node=node,
+            schema=spec["schema"],
+            create_schema=spec.get("create_schema"),
+            patch_schema=spec.get("patch_schema"),
+            lifecycle=spec.get("lifecycle"),
+            state_attribute=spec.get("state_attribute"),
+            on_create=dict(spec.get("on_create", {})),
+            options={k: v for k, v in spec.items() if k not in known},
+        )
+    return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)
+
+
+@cache
+def load_mapping(api: str, version: str) -> ApiMapping:
+    with (MAPPINGS_ROOT / f"{api}_{version}.yaml").open(encoding="utf-8") as fh:
+        return parse_mapping(yaml.safe_load(fh))
+
+
+@cache
+def load_lifecycles() -> dict[str, Lifecycle]:
+    with (MAPPINGS_ROOT / "lifecycles.yaml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return {name: Lifecycle(name, spec) for name, spec in raw.items()}
+
+
+class Lifecycle:
+    """A state machine read from mappings/lifecycles.yaml."""
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        self.name = name
+        self.attribute: str = spec["attribute"]
+        self.initial: list[str] = list(spec.get("initial", []))
+        self.final: list[str] = list(spec.get("final", []))
+        self.transitions: dict[str, list[str]] = {k: list(v) for k, v in spec["transitions"].items()}
+        self.groups: dict[str, list[str]] = {
+            k: list(v) for k, v in spec.items() if k not in {"attribute", "initial", "final", "transitions"}
+        }
+
+    def allowed(self, current: str | None) -> list[str]:
+        return self.transitions.get(current or "", [])
+
+    def can_move(self, current: str | None, target: str) -> bool:
+        return target in self.allowed(current)
+
+
+def convert_scalar(value: Any, python_type: type, where: str) -> Any:
+    """A JSON value as the column's Python type; ValueError names `where` when it does not fit."""
+    if value is None:
+        return None
+    if python_type is dt.datetime:
+        if not isinstance(value, str):
+            raise ValueError(f"{where} must be a date-time string")
+        return parse_datetime(value, where)
+    if python_type is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where} must be an integer")
+        return value
+    if python_type is decimal.Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"{where} must be a number")
+        try:
+            return decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise ValueError(f"{where} must be a number") from None
+    if python_type is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be a boolean")
+        return value
+    if python_type is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{where} must be a string")
+        return value
+    return value
+
+
+def parse_datetime(value: str, where: str) -> dt.datetime:
+    text = value.strip().replace(" ", "+")  # '+' in an unencoded query string arrives as a space
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{where} must be an ISO 8601 date-time, got {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def format_datetime(value: dt.datetime) -> str:
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value

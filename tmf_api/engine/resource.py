@@ -1,0 +1,287 @@
+"""Generic TMF630 resource behaviour: create, retrieve, list, patch, delete over any mapping.
+
+Written once for every resource; an API adds only its own business rules through the
+ResourceRules hooks (lifecycles with side effects, derived attributes, billing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from openapi_schema_validator import OAS30Validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sid_model.base import Base
+from tmf_api.engine import patch as patching
+from tmf_api.engine.document import JSON, build, copy_json, render
+from tmf_api.engine.mapping import ApiMapping, Lifecycle, ResourceMapping, load_lifecycles
+from tmf_api.engine.query import Query
+from tmf_api.engine.schema import SchemaView, fill_types
+from tmf_api.engine.sqlfilter import FilterCompiler
+from tmf_api.errors import TMFError, bad_request, not_found
+from tmf_api.settings import Settings
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What the engine needs to know of the HTTP request: the base URL hrefs are built on."""
+
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """An API's own business rules around the generic behaviour. Every hook is optional.
+
+    prepare(service, session, row, body): after the generic create has filled the new row
+    (e.g. honour v5 `requestedInitialState`); after_create(service, session, row, ctx): once the
+    row is stored (e.g. process a cancellation); on_state_change(service, session, row,
+    old_state, ctx): after a legal PATCH of the state.
+    """
+
+    prepare: Callable[[ResourceService, Session, Any, JSON], None] | None = None
+    after_create: Callable[[ResourceService, Session, Any, RequestContext], None] | None = None
+    on_state_change: Callable[[ResourceService, Session, Any, str | None, RequestContext], None] | None = None
+
+
+@dataclass
+class Change:
+    """A committed-with-the-request change, for the event outbox (TMF630 part 2)."""
+
+    kind: str  # create | stateChange | attributeValueChange | delete
+    resource: str
+    row: Base
+    fields: list[str] = field(default_factory=list)
+
+
+class ApiRuntime:
+    """One API version being served: its mapping, spec, and one service per resource."""
+
+    def __init__(self, mapping: ApiMapping, spec: dict[str, Any], settings: Settings) -> None:
+        self.mapping = mapping
+        self.spec = spec
+        self.settings = settings
+        # v5 requires `@type` on every object; rows written through v4 may not have them.
+        self.fill_types = mapping.version != "v4"
+        lifecycles = load_lifecycles()
+        self.services: dict[str, ResourceService] = {}
+        for path, resource in mapping.resources.items():
+            lifecycle = lifecycles[resource.lifecycle] if resource.lifecycle else None
+            self.services[path] = ResourceService(self, resource, lifecycle)
+        self.change_listeners: list[Callable[[Session, Change], None]] = []
+
+    @property
+    def base_path(self) -> str:
+        return self.mapping.base_path
+
+    def notify(self, session: Session, change: Change) -> None:
+        for listener in self.change_listeners:
+            listener(session, change)
+
+
+class ResourceService:
+    def __init__(self, runtime: ApiRuntime, resource: ResourceMapping, lifecycle: Lifecycle | None) -> None:
+        self.runtime = runtime
+        self.resource = resource
+        self.lifecycle = lifecycle
+        self.node = resource.node
+        self.entity: Any = resource.node.entity
+        spec = runtime.spec
+        self.schema = SchemaView.named(spec, resource.schema)
+        self.create_schema = SchemaView.named(spec, resource.create_schema) if resource.create_schema else None
+        self.patch_schema = SchemaView.named(spec, resource.patch_schema) if resource.patch_schema else None
+        self.rules = Rules()
+
+    # -- derived once ------------------------------------------------------------------------
+    @cached_property
+    def server_owned_on_create(self) -> frozenset[str]:
+        known = set(self.schema.properties)
+        allowed = set(self.create_schema.properties) if self.create_schema else known
+        return frozenset((known - allowed) | {"id", "href"})
+
+    @cached_property
+    def server_owned_on_patch(self) -> frozenset[str]:
+        known = set(self.schema.properties)
+        allowed = set(self.patch_schema.properties) if self.patch_schema else set()
+        return frozenset((known - allowed) | {"id", "href"})
+
+    @cached_property
+    def patch_validator(self) -> OAS30Validator:
+        assert self.resource.patch_schema
+        root = {"$ref": f"#/components/schemas/{self.resource.patch_schema}", "components": self.runtime.spec["components"]}
+        return OAS30Validator(root)
+
+    def compiler(self, session: Session) -> FilterCompiler:
+        return FilterCompiler(self.node, self.schema, session.get_bind().dialect.name)
+
+    def href(self, ctx: RequestContext, id_: str) -> str:
+        base = self.runtime.settings.public_base_url or ctx.base_url
+        return f"{base.rstrip('/')}{self.runtime.base_path}/{self.resource.path}/{id_}"
+
+    # -- rendering ---------------------------------------------------------------------------
+    def document(self, row: Any, ctx: RequestContext) -> JSON:
+        doc = render(self.node, row, self.href(ctx, row.id))
+        if self.runtime.fill_types:
+            fill_types(doc, self.schema)
+        return doc
+
+    def check_fields(self, fields: list[str] | None) -> None:
+        for name in fields or []:
+            if name != "none" and self.schema.walk(name) is None:
+                raise bad_request(f"Query parameter 'fields': {self.schema.name} has no attribute {name!r}")
+
+    def project(self, doc: JSON, fields: list[str] | None) -> JSON:
+        if fields is None:
+            return doc
+        keep = {"id", "href", "@type"}
+        tree: dict[str, Any] = {}
+        for name in fields:
+            if name == "none":
+                continue
+            node = tree
+            parts = name.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if node is True:
+                    break
+            else:
+                node[parts[-1]] = True
+        return _prune(doc, tree, keep)
+
+    # -- operations --------------------------------------------------------------------------
+    def _load(self, session: Session, id_: str) -> Any:
+        row = session.scalars(select(self.entity).where(self.entity.id == id_)).one_or_none()
+        if row is None:
+            raise not_found(self.schema.name or self.resource.path, id_)
+        return row
+
+    def create(self, session: Session, body: Any, ctx: RequestContext) -> JSON:
+        if not isinstance(body, dict):
+            raise bad_request(f"The body must be a {self.schema.name} object")
+        doc = {k: v for k, v in body.items() if k not in self.server_owned_on_create}
+        try:
+            row = build(self.node, doc)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        row.id = str(uuid.uuid4())
+        for column, value in self.resource.on_create.items():
+            setattr(row, column, utcnow() if value == "$now" else value)
+        if self.rules.prepare is not None:
+            self.rules.prepare(self, session, row, body)
+        session.add(row)
+        session.flush()
+        self.runtime.notify(session, Change("create", self.resource.path, row))
+        if self.rules.after_create is not None:
+            self.rules.after_create(self, session, row, ctx)
+        return self.document(row, ctx)
+
+    def retrieve(self, session: Session, id_: str, query: Query, ctx: RequestContext) -> JSON:
+        self.check_fields(query.fields)
+        return self.project(self.document(self._load(session, id_), ctx), query.fields)
+
+    def list(self, session: Session, query: Query, ctx: RequestContext) -> tuple[list[JSON], int]:
+        self.check_fields(query.fields)
+        settings = self.runtime.settings
+        limit = min(query.limit or settings.default_limit, settings.max_limit)
+        compiler = self.compiler(session)
+        where = compiler.where(query.conditions)
+        order = compiler.order_by(query.sort)
+        count_stmt = select(func.count()).select_from(self.entity)
+        stmt = select(self.entity)
+        if where is not None:
+            count_stmt = count_stmt.where(where)
+            stmt = stmt.where(where)
+        total = session.scalar(count_stmt) or 0
+        # The primary key breaks ties so that pages never overlap or skip.
+        stmt = stmt.order_by(*order, self.entity.pk).offset(query.offset).limit(limit)
+        rows = session.scalars(stmt).all()
+        return [self.project(self.document(row, ctx), query.fields) for row in rows], total
+
+    def patch(self, session: Session, id_: str, media_type: str, body: Any, ctx: RequestContext) -> JSON:
+        row = self._load(session, id_)
+        current = render(self.node, row, self.href(ctx, row.id))
+        touched = patching.top_level_names(media_type, body) & self.server_owned_on_patch
+        if touched:
+            raise bad_request(
+                f"{', '.join(sorted(touched))} cannot be patched: set by the server", reason="Attribute not patchable"
+            )
+        if media_type in (patching.MERGE_PATCH, patching.JSON):
+            if not isinstance(body, dict):
+                raise bad_request("A merge patch body must be a JSON object")
+            updated = patching.merge_patch(current, body)
+        elif media_type == patching.JSON_PATCH:
+            updated = patching.json_patch(current, body)
+        elif media_type == patching.JSON_PATCH_QUERY:
+            updated = patching.json_patch_query(current, body)
+        else:  # the adapter answers 415 before this
+            raise TMFError(415, f"Unsupported media type {media_type!r}")
+        if not isinstance(updated, dict):
+            raise bad_request("The patch must leave a JSON object")
+        for name in self.server_owned_on_patch:
+            if updated.get(name) != current.get(name):
+                raise bad_request(f"{name} cannot be patched: set by the server", reason="Attribute not patchable")
+        errors = sorted(self.patch_validator.iter_errors(_without(updated, self.server_owned_on_patch)), key=str)
+        if errors:
+            first = errors[0]
+            where = "/".join(str(p) for p in first.absolute_path) or "(document)"
+            raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
+        state_attr = self.resource.state_attribute
+        old_state = getattr(row, "state", None)
+        new_state = updated.get(state_attr) if state_attr else None
+        if self.lifecycle and state_attr and new_state != old_state:
+            if not isinstance(new_state, str) or not self.lifecycle.can_move(old_state, new_state):
+                allowed = self.lifecycle.allowed(old_state)
+                raise TMFError(
+                    409,
+                    f"{self.schema.name} {id_} is {old_state}; it cannot move to {new_state}. "
+                    f"Allowed next states: {', '.join(allowed) if allowed else 'none (final state)'}",
+                    reason="Illegal state transition",
+                )
+        changed = sorted(k for k in set(updated) | set(current) if updated.get(k) != current.get(k))
+        try:
+            build(self.node, updated, row)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        session.flush()
+        if old_state != getattr(row, "state", None):
+            if self.rules.on_state_change is not None:
+                self.rules.on_state_change(self, session, row, old_state, ctx)
+            self.runtime.notify(session, Change("stateChange", self.resource.path, row, ["state"]))
+        if changed:
+            self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, changed))
+        return self.document(row, ctx)
+
+    def delete(self, session: Session, id_: str) -> None:
+        row = self._load(session, id_)
+        self.runtime.notify(session, Change("delete", self.resource.path, row))
+        session.delete(row)
+        session.flush()
+
+
+def _without(doc: JSON, names: frozenset[str]) -> JSON:
+    return {k: v for k, v in doc.items() if k not in names}
+
+
+def _prune(doc: Any, tree: dict[str, Any], keep: set[str]) -> Any:
+    if isinstance(doc, list):
+        return [_prune(item, tree, keep) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out: JSON = {}
+    for key, value in doc.items():
+        sub = tree.get(key)
+        if key in keep or sub is True:
+            out[key] = copy_json(value)
+        elif isinstance(sub, dict):
+            out[key] = _prune(value, sub, keep)
+    return out

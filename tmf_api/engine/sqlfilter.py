@@ -1,0 +1,210 @@
+"""TMF630 filters and sort keys compiled to SQL through the mapping, never evaluated in Python.
+
+A path is first checked against the resource's schema (unknown attribute: 400), then placed:
+a mapped column becomes a column predicate, a child collection an EXISTS on the child table, and
+anything else a JSON-path predicate on the row's `extension` document. Values are bound
+parameters, converted to the attribute's type first (a value that does not fit: 400).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Numeric, and_, cast, func, literal_column, not_, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import type_coerce
+
+from tmf_api.engine.mapping import Node, convert_scalar, parse_datetime
+from tmf_api.engine.query import Condition, Op, SortKey
+from tmf_api.engine.schema import PathStep, SchemaView
+from tmf_api.errors import bad_request
+
+_SCALARS = {"string", "integer", "number", "boolean"}
+
+
+def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> list[PathStep]:
+    steps = schema.walk(path)
+    if steps is None:
+        raise bad_request(
+            f"Query parameter {parameter!r}: {schema.name or 'the resource'} has no attribute {path!r}"
+        )
+    leaf = steps[-1].schema.element
+    if leaf.json_type not in _SCALARS:
+        raise bad_request(f"Query parameter {parameter!r}: cannot {what} on {path!r}, which is not a plain value")
+    return steps
+
+
+def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op) -> Any:
+    """The filter value as the type it is compared with."""
+    where = f"Query parameter {parameter!r}"
+    if op is Op.REGEX:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise bad_request(f"{where}: {value!r} is not a regular expression ({exc})") from None
+        return value
+    enum = leaf.enum
+    if enum is not None and op in (Op.EQ, Op.NE) and value not in enum:
+        raise bad_request(f"{where}: {value!r} is not one of {', '.join(map(str, enum))}")
+    target = python_type
+    if target is None:
+        target = {"integer": int, "number": decimal.Decimal, "boolean": bool}.get(leaf.json_type or "", str)
+        if leaf.format == "date-time" and python_type is None:
+            # Dates inside JSON documents are compared as the ISO strings they are stored as.
+            target = str
+    try:
+        if target is dt.datetime:
+            return parse_datetime(value, where)
+        if target is int:
+            return int(value)
+        if target is decimal.Decimal:
+            return decimal.Decimal(value)
+        if target is bool:
+            if value not in ("true", "false"):
+                raise ValueError(f"{where} must be true or false")
+            return value == "true"
+        return convert_scalar(value, target, where)
+    except (ValueError, decimal.InvalidOperation) as exc:
+        message = str(exc) if str(exc).startswith(where) else f"{where}: {value!r} is not a valid {leaf.json_type}"
+        raise bad_request(message) from None
+
+
+def _compare(expr: Any, op: Op, values: Sequence[Any]) -> ColumnElement[bool]:
+    if op is Op.EQ:
+        return expr == values[0] if len(values) == 1 else expr.in_(values)
+    if op is Op.NE:
+        return expr != values[0] if len(values) == 1 else expr.not_in(values)
+    if op is Op.REGEX:
+        return or_(*(expr.regexp_match(v) for v in values))
+    method = {Op.GT: "__gt__", Op.GTE: "__ge__", Op.LT: "__lt__", Op.LTE: "__le__"}[op]
+    return or_(*(getattr(expr, method)(v) for v in values))
+
+
+class _JsonPaths:
+    """Dialect-specific JSON navigation: scalar extraction and array expansion."""
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView) -> Any:
+        if self.pg:
+            text = type_coerce(doc, JSONB)[tuple(path)].astext
+            kind = leaf.json_type
+            if kind in ("integer", "number"):
+                return cast(text, Numeric)
+            if kind == "boolean":
+                return cast(text, Boolean)
+            return text
+        return func.json_extract(doc, "$" + "".join(f'."{p}"' for p in path))
+
+    def elements(self, doc: Any, path: Sequence[str]) -> Any:
+        """A table of the elements of the array at `path` (column `value`)."""
+        if self.pg:
+            arr = type_coerce(doc, JSONB)[tuple(path)] if path else type_coerce(doc, JSONB)
+            # Lax jsonpath turns a missing or non-array value into zero or one element, never an error.
+            safe = func.coalesce(
+                func.jsonb_path_query_array(arr, literal_column("'$[*]'::jsonpath")),
+                literal_column("'[]'::jsonb"),
+            )
+            return func.jsonb_array_elements(safe).table_valued("value")
+        return func.json_each(doc, "$" + "".join(f'."{p}"' for p in path)).table_valued("value")
+
+
+class FilterCompiler:
+    """Compiles Conditions and SortKeys for one resource (its root mapping Node and schema)."""
+
+    def __init__(self, node: Node, schema: SchemaView, dialect: str) -> None:
+        self.node = node
+        self.schema = schema
+        self.json = _JsonPaths(dialect)
+
+    # -- filters -----------------------------------------------------------------------------
+    def condition(self, cond: Condition) -> ColumnElement[bool]:
+        if cond.path == "href":
+            # href is rendered, not stored: a client filtering on it means the id at its end.
+            ids = [v.rstrip("/").rsplit("/", 1)[-1] for v in cond.values]
+            cond = Condition("id", cond.op, tuple(ids), cond.parameter)
+        steps = _resolve(self.schema, cond.path, cond.parameter, what="filter")
+        return self._node_predicate(self.node, self.node.entity, steps, cond)
+
+    def _node_predicate(self, node: Node, entity: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
+        names = [s.name for s in steps]
+        dotted = ".".join(names)
+        col = node.column_for(dotted)
+        if col is not None:
+            values = [_typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op) for v in cond.values]
+            return _compare(getattr(entity, col.column), cond.op, values)
+        coll = node.collections.get(names[0])
+        if coll is not None:
+            child = aliased(coll.node.entity)
+            relationship = getattr(entity, coll.relationship).of_type(child)
+            if coll.scalar:
+                if len(steps) != 1:
+                    raise bad_request(f"Query parameter {cond.parameter!r}: {names[0]} has no attributes")
+                scalar_steps = [PathStep(coll.scalar, False, steps[0].schema)]
+                inner = self._node_predicate(coll.node, child, scalar_steps, cond)
+            elif len(steps) == 1:
+                raise bad_request(f"Query parameter {cond.parameter!r}: cannot filter on {names[0]!r} itself")
+            else:
+                inner = self._node_predicate(coll.node, child, steps[1:], cond)
+            if cond.op is Op.NE:
+                # "no element equals v" rather than "some element differs from v"
+                positive = Condition(cond.path, Op.EQ, cond.values, cond.parameter)
+                inner_eq = (
+                    self._node_predicate(coll.node, child, scalar_steps, positive)
+                    if coll.scalar
+                    else self._node_predicate(coll.node, child, steps[1:], positive)
+                )
+                return not_(relationship.any(inner_eq))
+            result: ColumnElement[bool] = relationship.any(inner)
+            return result
+        return self._json_predicate(entity.extension, steps, cond)
+
+    def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
+        leaf = steps[-1].schema.element
+        values = [_typed(v, leaf, None, cond.parameter, cond.op) for v in cond.values]
+        # Split the path at arrays: each array becomes one EXISTS over its elements.
+        prefix: list[str] = []
+        for index, step in enumerate(steps):
+            prefix.append(step.name)
+            if step.is_array and index < len(steps) - 1:
+                table = self.json.elements(doc, prefix)
+                inner = self._json_predicate(table.c.value, steps[index + 1 :], cond)
+                return select(1).select_from(table).where(inner).exists()
+        last = steps[-1]
+        if last.is_array:
+            table = self.json.elements(doc, prefix)
+            return select(1).select_from(table).where(_compare(self.json.scalar(table.c.value, [], leaf), cond.op, values)).exists()
+        return _compare(self.json.scalar(doc, prefix, leaf), cond.op, values)
+
+    def where(self, conditions: Sequence[Condition]) -> ColumnElement[bool] | None:
+        if not conditions:
+            return None
+        return and_(*(self.condition(c) for c in conditions))
+
+    # -- sort --------------------------------------------------------------------------------
+    def order_by(self, keys: Sequence[SortKey]) -> list[Any]:
+        out: list[Any] = []
+        for key in keys:
+            steps = _resolve(self.schema, key.path, "sort", what="sort")
+            if any(s.is_array for s in steps):
+                raise bad_request(f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array")
+            names = [s.name for s in steps]
+            if names[0] in self.node.collections:
+                raise bad_request(f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array")
+            col = self.node.column_for(".".join(names))
+            expr: Any
+            if col is not None:
+                expr = getattr(self.node.entity, col.column)
+            elif key.path == "href":
+                expr = self.node.entity.id  # type: ignore[attr-defined]
+            else:
+                expr = self.json.scalar(self.node.entity.extension, names, steps[-1].schema.element)  # type: ignore[attr-defined]
+            out.append(expr.desc() if key.descending else expr.asc())
+        return out
+

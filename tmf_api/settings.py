@@ -1,0 +1,23 @@
+"""Settings passed explicitly into the app factory; read from the environment only by the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_PATH = Path("var") / "tmf.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE_PATH}"
+    # Paging (TMF630): a list without `limit` returns at most `default_limit` items, and no
+    # request gets more than `max_limit`.
+    default_limit: int = 100
+    max_limit: int = 1000
+    # Absolute hrefs use the base URL the client called unless one is configured here
+    # (for servers behind a proxy that rewrites Host).
+    public_base_url: str | None = None
+    demo_data: bool = False
+    # Which API versions to serve, as (api, version) pairs; None serves all under openapi/.
+    apis: tuple[tuple[str, str], ...] | None = None
