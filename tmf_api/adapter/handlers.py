@@ -1,0 +1,138 @@
+"""operationId → engine call. The only module that reads Connexion's request context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connexion import request
+from connexion.resolver import Resolution, Resolver
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import Response
+
+from tmf_api.adapter.responses import error_response, json_response
+from tmf_api.engine.patch import JSON as JSON_MEDIA
+from tmf_api.engine.query import parse_query
+from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
+from tmf_api.errors import TMFError
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+def _context() -> RequestContext:
+    return RequestContext(base_url=str(request.base_url))
+
+
+def _media_type() -> str:
+    return (request.headers.get("content-type") or JSON_MEDIA).split(";", 1)[0].strip().lower()
+
+
+class EngineResolver(Resolver):
+    """Routes every operation of a served document to the generic engine.
+
+    The operation kind comes from its method and path shape (`POST /x`, `GET /x/{id}` …), so no
+    per-resource handler exists to copy.
+    """
+
+    def __init__(self, runtime: ApiRuntime, sessions: sessionmaker[Session]) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.sessions = sessions
+
+    def resolve(self, operation: Any) -> Resolution:
+        segments = operation.path.strip("/").split("/")
+        method = operation.method.lower()
+        service = self.runtime.services.get(segments[0])
+        handler: Handler
+        if service is None:
+            handler = _not_implemented(operation.operation_id)
+        elif len(segments) == 1 and method == "post":
+            handler = self._create(service)
+        elif len(segments) == 1 and method == "get":
+            handler = self._list(service)
+        elif len(segments) == 2 and method == "get":
+            handler = self._retrieve(service)
+        elif len(segments) == 2 and method == "patch":
+            handler = self._patch(service)
+        elif len(segments) == 2 and method == "delete":
+            handler = self._delete(service)
+        else:
+            handler = _not_implemented(operation.operation_id)
+        return Resolution(handler, operation.operation_id)
+
+    def _run(self, work: Callable[[Session], Response]) -> Response:
+        """One transaction per request: committed on success, rolled back on any error."""
+        try:
+            with self.sessions.begin() as session:
+                return work(session)
+        except TMFError as error:
+            return error_response(error)
+
+    def _create(self, service: ResourceService) -> Handler:
+        async def create(**kwargs: Any) -> Response:
+            ctx = _context()
+
+            def work(session: Session) -> Response:
+                doc = service.create(session, kwargs.get("body"), ctx)
+                return json_response(doc, 201, {"Location": doc["href"]})
+
+            return self._run(work)
+
+        return create
+
+    def _list(self, service: ResourceService) -> Handler:
+        async def list_(**_: Any) -> Response:
+            ctx = _context()
+            query_string = request.scope.get("query_string", b"").decode("latin-1")
+
+            def work(session: Session) -> Response:
+                query = parse_query(query_string)
+                items, total = service.list(session, query, ctx)
+                status = 200 if query.offset == 0 and len(items) == total else 206
+                headers = {"X-Total-Count": str(total), "X-Result-Count": str(len(items))}
+                return json_response(items, status, headers)
+
+            return self._run(work)
+
+        return list_
+
+    def _retrieve(self, service: ResourceService) -> Handler:
+        async def retrieve(id: str, **_: Any) -> Response:  # noqa: A002 - the spec's parameter name
+            ctx = _context()
+            query_string = request.scope.get("query_string", b"").decode("latin-1")
+
+            def work(session: Session) -> Response:
+                return json_response(service.retrieve(session, id, parse_query(query_string), ctx))
+
+            return self._run(work)
+
+        return retrieve
+
+    def _patch(self, service: ResourceService) -> Handler:
+        async def patch(id: str, **kwargs: Any) -> Response:  # noqa: A002
+            ctx = _context()
+            media_type = _media_type()
+
+            def work(session: Session) -> Response:
+                return json_response(service.patch(session, id, media_type, kwargs.get("body"), ctx))
+
+            return self._run(work)
+
+        return patch
+
+    def _delete(self, service: ResourceService) -> Handler:
+        async def delete(id: str, **_: Any) -> Response:  # noqa: A002
+            def work(session: Session) -> Response:
+                service.delete(session, id)
+                return Response(status_code=204)
+
+            return self._run(work)
+
+        return delete
+
+
+def _not_implemented(operation_id: str) -> Handler:
+    async def not_implemented(**_: Any) -> Response:
+        return error_response(TMFError(501, f"{operation_id} is not implemented by this server yet"))
+
+    return not_implemented

@@ -1,0 +1,113 @@
+"""The application factory: settings in, one ASGI app serving every API version out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import connexion
+from connexion.options import SwaggerUIOptions
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from sid_model.db import make_engine
+from tmf_api.adapter.handlers import EngineResolver
+from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
+from tmf_api.adapter.validation import NamingParameterValidator
+from tmf_api.apis import RULES
+from tmf_api.engine.mapping import MAPPINGS_ROOT, load_mapping
+from tmf_api.engine.resource import ApiRuntime
+from tmf_api.settings import Settings
+from tmf_api.specs import available_specs, load_spec
+
+DOCS_PATH = "/docs"
+
+
+def served_apis(settings: Settings) -> list[tuple[str, str]]:
+    """API versions with both a document under openapi/ and a mapping under mappings/."""
+    pairs = settings.apis or tuple(available_specs())
+    return [(api, v) for api, v in pairs if (MAPPINGS_ROOT / f"{api}_{v}.yaml").exists()]
+
+
+def build_runtimes(settings: Settings) -> list[ApiRuntime]:
+    runtimes = []
+    for api, version in served_apis(settings):
+        runtime = ApiRuntime(load_mapping(api, version), load_spec(api, version), settings)
+        for path, rules in RULES.get(api, {}).items():
+            runtime.services[path].rules = rules
+        runtimes.append(runtime)
+    return runtimes
+
+
+def _spec_route(spec: dict[str, Any]) -> ASGIApp:
+    # Connexion cannot serialise documents with recursive schemas, so the raw document is served.
+    body = json.dumps(spec, ensure_ascii=False).encode("utf-8")
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        await Response(body, media_type="application/json")(scope, receive, send)
+
+    return serve
+
+
+def _docs_page(runtimes: list[ApiRuntime]) -> ASGIApp:
+    urls = [
+        {"url": f"{r.base_path}/openapi.json", "name": f"{r.mapping.api} {r.mapping.name} {r.mapping.version}"}
+        for r in runtimes
+    ]
+    html = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>TM Forum Open APIs</title>
+<link rel="stylesheet" href="{DOCS_PATH}/static/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{DOCS_PATH}/static/swagger-ui-bundle.js"></script>
+<script src="{DOCS_PATH}/static/swagger-ui-standalone-preset.js"></script>
+<script>
+window.ui = SwaggerUIBundle({{urls: {json.dumps(urls)}, dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout",
+  deepLinking: true}});
+</script></body></html>"""
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        await HTMLResponse(html)(scope, receive, send)
+
+    return serve
+
+
+async def _root(scope: Any, receive: Any, send: Any) -> None:
+    await Response(status_code=307, headers={"Location": DOCS_PATH})(scope, receive, send)
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    engine = make_engine(settings.database_url)
+    sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    runtimes = build_runtimes(settings)
+    app = connexion.AsyncApp(__name__, swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False))
+    allow = AllowIndex()
+    routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    for runtime in runtimes:
+        app.add_api(
+            runtime.spec,
+            resolver=EngineResolver(runtime, sessions),
+            strict_validation=False,
+            validate_responses=False,
+            pythonic_params=False,
+            validator_map={"parameter": NamingParameterValidator},
+        )
+        allow.add(runtime.base_path, runtime.spec["paths"])
+        routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)
+    prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
+    outer = TMFMiddleware(app, allow, routes, prefixes)
+    outer.runtimes = runtimes  # type: ignore[attr-defined]
+    outer.sessions = sessions  # type: ignore[attr-defined]
+    return outer
+
+
+def _static_docs() -> ASGIApp:
+    files = StaticFiles(directory=swagger_ui_path)
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        inner = dict(scope, path=scope["path"][len(f"{DOCS_PATH}/static") :])
+        await files(inner, receive, send)
+
+    return serve

@@ -1,0 +1,84 @@
+"""`tmf` command line: serve the APIs, upgrade the database schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from tmf_api.settings import Settings
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    return args.database_url or os.environ.get("TMF_DATABASE_URL") or Settings.database_url
+
+
+def _add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (sqlite:///path or postgresql+psycopg://user:pass@host/db); "
+        "default: $TMF_DATABASE_URL, else a SQLite file under ./var/",
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sid_model.db import upgrade
+    from tmf_api.app import create_app
+    from tmf_api.demo import load_demo_data
+
+    url = _database_url(args)
+    settings = Settings(database_url=url, demo_data=args.demo_data, public_base_url=args.public_base_url)
+    upgrade(url)
+    app = create_app(settings)
+    if settings.demo_data:
+        loaded = load_demo_data(app)
+        logging.getLogger("tmf").info("demo data: %s", loaded or "database not empty, nothing loaded")
+    print(f"Serving TM Forum APIs on http://{args.host}:{args.port}  (Swagger UI: /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sid_model.db import upgrade
+
+    upgrade(_database_url(args))
+    print("database schema is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tmf", description="TM Forum Open API reference implementation")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="upgrade the schema and serve every API version")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    _add_database_option(serve)
+    demo = serve.add_mutually_exclusive_group()
+    demo.add_argument("--demo-data", dest="demo_data", action="store_true", help="load demo data into an empty database")
+    demo.add_argument("--no-demo-data", dest="demo_data", action="store_false", help="do not load demo data (default)")
+    serve.add_argument("--public-base-url", help="base of absolute hrefs when behind a proxy")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(func=cmd_serve, demo_data=False)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply Alembic migrations up to head")
+    _add_database_option(db_upgrade)
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
