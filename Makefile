@@ -45,11 +45,15 @@ $(VENV_STAMP): pyproject.toml | $(VENV_PY)
 venv: $(VENV_STAMP)
 
 $(NODE_STAMP): package.json $(wildcard package-lock.json)
-	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (it brings npm) to run the CTKs" >&2; exit 1; }
-	@echo "Installing newman into node_modules ..."
-	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
-	else npm install --no-audit --no-fund --loglevel=error; fi
-	@touch $@
+	@if [ -f $@ ] && cat package.json $(wildcard package-lock.json) | cmp -s - $@; then \
+		touch $@; \
+	else \
+		command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (it brings npm) to run the CTKs" >&2; exit 1; }; \
+		echo "Installing newman into node_modules ..."; \
+		if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
+		else npm install --no-audit --no-fund --loglevel=error; fi; \
+		cat package.json $(wildcard package-lock.json) > $@; \
+	fi
 
 node: $(NODE_STAMP)
 
