@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.reference",
     "tests.fixtures.databases",
+    "tests.fixtures.app",
 ]

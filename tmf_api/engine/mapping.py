@@ -71,6 +71,7 @@ class ResourceMapping:
     lifecycle: str | None
     state_attribute: str | None
     on_create: dict[str, Any]
+    server_owned: frozenset[str]
     options: dict[str, Any]
 
 
@@ -93,8 +94,8 @@ def _python_type(mapper: Mapper[Any], column: str, where: str) -> type:
     col = mapper.columns[column]
     try:
         return col.type.python_type  # type: ignore[no-any-return]
-    except NotImplementedError:  # pragma: no cover - JSON columns are never mapped attributes
-        return object
+    except NotImplementedError:
+        raise ValueError(f"{where}: column {column!r} has no plain Python type to map a JSON value to") from None
 
 
 def _load_node(name: str, raw: dict[str, Any]) -> Node:
@@ -128,7 +129,9 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             if coll.scalar and coll.node.column_for(coll.scalar) is None:
                 raise ValueError(f"node {node.name}: {coll.node_name} maps no attribute {coll.scalar!r}")
     resources = {}
-    known = {"node", "schema", "create_schema", "patch_schema", "lifecycle", "state_attribute", "on_create"}
+    known = {
+        "node", "schema", "create_schema", "patch_schema", "lifecycle", "state_attribute", "on_create", "server_owned"
+    }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]
         for column in spec.get("on_create", {}):
@@ -142,6 +145,7 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             lifecycle=spec.get("lifecycle"),
             state_attribute=spec.get("state_attribute"),
             on_create=dict(spec.get("on_create", {})),
+            server_owned=frozenset(spec.get("server_owned", [])) | {"id", "href"},
             options={k: v for k, v in spec.items() if k not in known},
         )
     return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)

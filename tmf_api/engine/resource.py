@@ -103,17 +103,9 @@ class ResourceService:
         self.rules = Rules()
 
     # -- derived once ------------------------------------------------------------------------
-    @cached_property
-    def server_owned_on_create(self) -> frozenset[str]:
-        known = set(self.schema.properties)
-        allowed = set(self.create_schema.properties) if self.create_schema else known
-        return frozenset((known - allowed) | {"id", "href"})
-
-    @cached_property
-    def server_owned_on_patch(self) -> frozenset[str]:
-        known = set(self.schema.properties)
-        allowed = set(self.patch_schema.properties) if self.patch_schema else set()
-        return frozenset((known - allowed) | {"id", "href"})
+    @property
+    def server_owned(self) -> frozenset[str]:
+        return self.resource.server_owned
 
     @cached_property
     def patch_validator(self) -> OAS30Validator:
@@ -168,7 +160,7 @@ class ResourceService:
     def create(self, session: Session, body: Any, ctx: RequestContext) -> JSON:
         if not isinstance(body, dict):
             raise bad_request(f"The body must be a {self.schema.name} object")
-        doc = {k: v for k, v in body.items() if k not in self.server_owned_on_create}
+        doc = {k: v for k, v in body.items() if k not in self.server_owned}
         try:
             row = build(self.node, doc)
         except ValueError as exc:
@@ -210,7 +202,7 @@ class ResourceService:
     def patch(self, session: Session, id_: str, media_type: str, body: Any, ctx: RequestContext) -> JSON:
         row = self._load(session, id_)
         current = render(self.node, row, self.href(ctx, row.id))
-        touched = patching.top_level_names(media_type, body) & self.server_owned_on_patch
+        touched = patching.top_level_names(media_type, body) & self.server_owned
         if touched:
             raise bad_request(
                 f"{', '.join(sorted(touched))} cannot be patched: set by the server", reason="Attribute not patchable"
@@ -227,10 +219,10 @@ class ResourceService:
             raise TMFError(415, f"Unsupported media type {media_type!r}")
         if not isinstance(updated, dict):
             raise bad_request("The patch must leave a JSON object")
-        for name in self.server_owned_on_patch:
+        for name in self.server_owned:
             if updated.get(name) != current.get(name):
                 raise bad_request(f"{name} cannot be patched: set by the server", reason="Attribute not patchable")
-        errors = sorted(self.patch_validator.iter_errors(_without(updated, self.server_owned_on_patch)), key=str)
+        errors = sorted(self.patch_validator.iter_errors(_without(updated, self.server_owned)), key=str)
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"

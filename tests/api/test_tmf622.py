@@ -1,0 +1,275 @@
+"""TMF622 Product Ordering, v4 and v5: the generic contracts filled with order data, plus the
+API's own rules (state machine, cancellation, v5 draft orders, one store for both versions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.contract import (
+    DeleteContract,
+    JsonPatchContract,
+    LifecycleContract,
+    PatchContract,
+    ReadContract,
+    ResourceCase,
+    assert_tmf_error,
+)
+from tests.fixtures.app import CheckedClient
+
+V4 = "/tmf-api/productOrderingManagement/v4"
+V5 = "/tmf-api/productOrderingManagement/v5"
+
+
+def order_v4(marker: str) -> dict[str, Any]:
+    return {
+        "description": marker,
+        "category": "个人客户",
+        "productOrderItem": [
+            {"id": "1", "action": "add", "quantity": 1, "productOffering": {"id": "PO-5G-169", "name": "5G畅享169元套餐"}}
+        ],
+        "relatedParty": [{"id": "CUST-0001", "name": "张伟", "role": "customer", "@referredType": "Individual"}],
+        "externalId": "YYT-0001",
+    }
+
+
+def order_v5(marker: str) -> dict[str, Any]:
+    return {
+        "@type": "ProductOrder",
+        "description": marker,
+        "category": "个人客户",
+        "productOrderItem": [
+            {
+                "@type": "ProductOrderItem",
+                "id": "1",
+                "action": "add",
+                "quantity": 1,
+                "productOffering": {"@type": "ProductOfferingRef", "id": "PO-5G-169", "name": "5G畅享169元套餐"},
+            }
+        ],
+        "relatedParty": [
+            {
+                "@type": "RelatedPartyRefOrPartyRoleRef",
+                "role": "customer",
+                "partyOrPartyRole": {"@type": "PartyRef", "id": "CUST-0001", "name": "张伟", "@referredType": "Individual"},
+            }
+        ],
+        "externalId": [{"@type": "ExternalIdentifier", "id": "YYT-0001", "owner": "营业厅"}],
+    }
+
+
+class ProductOrderCase(ResourceCase):
+    resource = "productOrder"
+    schema_name = "ProductOrder"
+    marker_attribute = "description"
+    nested_filter = ("productOrderItem.action", "add")
+    enum_filter = ("state", "acknowledged", "completed")
+    patch_attribute = "category"
+    legal_path = ("inProgress", "completed")
+    illegal_from_initial = "completed"
+    final_state = "completed"
+
+
+class TestProductOrderV4(ProductOrderCase, ReadContract, PatchContract, DeleteContract, LifecycleContract):
+    base = V4
+    date_attribute = "orderDate"
+    mandatory = ("id", "href", "orderDate", "state", "productOrderItem", "relatedParty")
+    patch_media_types = ("application/merge-patch+json", "application/json")
+    server_owned = ("id", "href", "orderDate")
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return order_v4(marker)
+
+
+class TestProductOrderV5(ProductOrderCase, ReadContract, JsonPatchContract, DeleteContract, LifecycleContract):
+    base = V5
+    date_attribute = "creationDate"
+    mandatory = ("id", "href", "creationDate", "state", "productOrderItem", "relatedParty", "@type")
+    patch_media_types = (
+        "application/merge-patch+json",
+        "application/json",
+        "application/json-patch+json",
+        "application/json-patch-query+json",
+    )
+    server_owned = ("id", "href", "creationDate")
+    merge_patch_base = {"@type": "ProductOrder"}
+    json_patch_query = ("/productOrderItem/quantity?productOrderItem.id=1", "quantity", 3)
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return order_v5(marker)
+
+
+class CancelCase(ResourceCase):
+    resource = "cancelProductOrder"
+    schema_name = "CancelProductOrder"
+    marker_attribute = "cancellationReason"
+    enum_filter = ("state", "done", "inProgress")
+    order_body: Any
+
+    @pytest.fixture(autouse=True)
+    def _target_order(self, api_client: CheckedClient) -> None:
+        """Each test cancels a fresh order of its own (later cancels of it are refused, still 201)."""
+        order = api_client.post(f"{self.base}/productOrder", json=type(self).order_body("to be cancelled")).json()
+        self.order_id = order["id"]
+        self.nested_filter = ("productOrder.id", order["id"])
+
+
+class TestCancelProductOrderV4(CancelCase, ReadContract):
+    base = V4
+    date_attribute = "effectiveCancellationDate"
+    mandatory = ("id", "href", "state", "productOrder")
+
+    order_body = staticmethod(order_v4)
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return {"cancellationReason": marker, "productOrder": {"id": self.order_id}}
+
+
+class TestCancelProductOrderV5(CancelCase, ReadContract):
+    base = V5
+    date_attribute = "creationDate"
+    mandatory = ("id", "href", "state", "productOrder", "creationDate", "@type")
+    order_body = staticmethod(order_v5)
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return {
+            "@type": "CancelProductOrder",
+            "cancellationReason": marker,
+            "productOrder": {"@type": "ProductOrderRef", "id": self.order_id},
+        }
+
+
+# -- TMF622's own rules -------------------------------------------------------------------------
+
+
+def _patch(client: CheckedClient, url: str, body: dict[str, Any]) -> Any:
+    if f"{V5}/" in url:
+        body = {"@type": "ProductOrder"} | body
+    return client.patch(url, content=json.dumps(body), headers={"content-type": "application/merge-patch+json"})
+
+
+def test_one_order_reads_through_both_versions(api_client: CheckedClient) -> None:
+    v4 = api_client.post(f"{V4}/productOrder", json=order_v4("cross-version")).json()
+    v5 = api_client.get(f"{V5}/productOrder/{v4['id']}").json()
+    assert v5["creationDate"] == v4["orderDate"] and "orderDate" not in v5
+    assert v5["externalId"] == [{"id": "YYT-0001", "@type": "ExternalIdentifier"}]
+    party = v5["relatedParty"][0]
+    assert party["role"] == "customer" and party["@type"] == "RelatedPartyRefOrPartyRoleRef"
+    assert party["partyOrPartyRole"]["id"] == "CUST-0001"
+    assert party["partyOrPartyRole"]["@referredType"] == "Individual"
+    assert v5["productOrderItem"][0]["@type"] == "ProductOrderItem"
+    assert v5["href"].endswith(f"{V5}/productOrder/{v4['id']}")
+
+    created5 = api_client.post(f"{V5}/productOrder", json=order_v5("cross-version-5")).json()
+    back4 = api_client.get(f"{V4}/productOrder/{created5['id']}").json()
+    assert back4["orderDate"] == created5["creationDate"]
+    assert back4["externalId"] == "YYT-0001"
+    assert back4["relatedParty"][0]["id"] == "CUST-0001" and back4["relatedParty"][0]["name"] == "张伟"
+    # a filter on a v4 attribute finds rows written through v5, and the other way round
+    found = api_client.get(f"{V4}/productOrder", params={"relatedParty.id": "CUST-0001", "description": "cross-version-5"})
+    assert [d["id"] for d in found.json()] == [created5["id"]]
+    found = api_client.get(f"{V5}/productOrder", params={"externalId.id": "YYT-0001", "description": "cross-version"})
+    assert [d["id"] for d in found.json()] == [v4["id"]]
+
+
+def test_v5_draft_order_is_released_by_moving_to_acknowledged(api_client: CheckedClient) -> None:
+    draft = api_client.post(f"{V5}/productOrder", json=order_v5("draft") | {"requestedInitialState": "draft"}).json()
+    assert draft["state"] == "draft"
+    assert _patch(api_client, draft["href"], {"state": "inProgress"}).status_code == 409
+    assert _patch(api_client, draft["href"], {"state": "acknowledged"}).json()["state"] == "acknowledged"
+
+
+def test_item_action_must_be_a_known_value(api_client: CheckedClient) -> None:
+    body = order_v4("bad action")
+    body["productOrderItem"][0]["action"] = "upgrade"
+    assert_tmf_error(api_client.post(f"{V4}/productOrder", json=body), 400)
+
+
+def test_cancellation_of_a_cancellable_order(api_client: CheckedClient) -> None:
+    for base, make in ((V4, order_v4), (V5, order_v5)):
+        order = api_client.post(f"{base}/productOrder", json=make("to cancel")).json()
+        _patch(api_client, f"{base}/productOrder/{order['id']}", {"state": "inProgress"})
+        ref: dict[str, Any] = {"id": order["id"]}
+        body: dict[str, Any] = {"cancellationReason": "客户申请取消", "productOrder": ref}
+        if base == V5:
+            ref["@type"] = "ProductOrderRef"
+            body["@type"] = "CancelProductOrder"
+        cancel = api_client.post(f"{base}/cancelProductOrder", json=body)
+        assert cancel.status_code == 201, cancel.text
+        assert cancel.json()["state"] == "done" and cancel.json()["effectiveCancellationDate"]
+        after = api_client.get(f"{base}/productOrder/{order['id']}").json()
+        assert after["state"] == "cancelled"
+        assert after["cancellationReason"] == "客户申请取消" and after["cancellationDate"]
+        listed = api_client.get(f"{base}/cancelProductOrder", params={"productOrder.id": order["id"]}).json()
+        assert [c["id"] for c in listed] == [cancel.json()["id"]]
+
+
+def test_cancellation_of_a_completed_order_is_refused_and_leaves_it_untouched(api_client: CheckedClient) -> None:
+    for base, make, refused in ((V4, order_v4, "terminatedWithError"), (V5, order_v5, "rejected")):
+        order = api_client.post(f"{base}/productOrder", json=make("completed")).json()
+        _patch(api_client, f"{base}/productOrder/{order['id']}", {"state": "inProgress"})
+        done = _patch(api_client, f"{base}/productOrder/{order['id']}", {"state": "completed"}).json()
+        ref: dict[str, Any] = {"id": order["id"]}
+        body: dict[str, Any] = {"productOrder": ref}
+        if base == V5:
+            ref["@type"] = "ProductOrderRef"
+            body["@type"] = "CancelProductOrder"
+        cancel = api_client.post(f"{base}/cancelProductOrder", json=body)
+        assert cancel.status_code == 201 and cancel.json()["state"] == refused
+        assert api_client.get(f"{base}/productOrder/{order['id']}").json() == done
+
+
+def test_cancellation_of_an_unknown_order_is_400(api_client: CheckedClient) -> None:
+    response = api_client.post(f"{V4}/cancelProductOrder", json={"productOrder": {"id": "no-such-order"}})
+    assert_tmf_error(response, 400, mentions="no-such-order")
+
+
+def test_cancel_requests_cannot_be_patched_or_deleted(api_client: CheckedClient) -> None:
+    order = api_client.post(f"{V4}/productOrder", json=order_v4("x")).json()
+    cancel = api_client.post(f"{V4}/cancelProductOrder", json={"productOrder": {"id": order["id"]}}).json()
+    response = api_client.delete(f"{V4}/cancelProductOrder/{cancel['id']}")
+    assert_tmf_error(response, 405)
+    assert response.headers["allow"] == "GET"
+
+
+def test_nested_items_filter_and_render(api_client: CheckedClient) -> None:
+    body = order_v5("bundle")
+    body["productOrderItem"][0]["productOrderItem"] = [
+        {"@type": "ProductOrderItem", "id": "1.1", "action": "add", "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV"}}
+    ]
+    created = api_client.post(f"{V5}/productOrder", json=body).json()
+    assert created["productOrderItem"][0]["productOrderItem"][0]["id"] == "1.1"
+    found = api_client.get(
+        f"{V5}/productOrder", params={"productOrderItem.productOrderItem.productOffering.id": "PO-IPTV", "description": "bundle"}
+    ).json()
+    assert [d["id"] for d in found] == [created["id"]]
+
+
+def test_filters_on_attributes_kept_as_json(api_client: CheckedClient) -> None:
+    body = order_v5("json-filter")
+    body["channel"] = [{"@type": "RelatedChannel", "role": "受理渠道", "channel": {"@type": "ChannelRef", "id": "BH-001", "name": "福田营业厅"}}]
+    body["productOrderItem"][0]["itemPrice"] = [
+        {"@type": "OrderPrice", "priceType": "recurring", "price": {"@type": "Price", "taxIncludedAmount": {"unit": "CNY", "value": 169.0}}}
+    ]
+    created = api_client.post(f"{V5}/productOrder", json=body).json()
+    for params, hit in [
+        ({"channel.channel.name": "福田营业厅"}, True),
+        ({"channel.channel.name": "南山营业厅"}, False),
+        ({"productOrderItem.itemPrice.price.taxIncludedAmount.value.gt": "150"}, True),
+        ({"productOrderItem.itemPrice.price.taxIncludedAmount.value.lt": "150"}, False),
+        ({"productOrderItem.itemPrice.priceType": "recurring"}, True),
+    ]:
+        found = api_client.get(f"{V5}/productOrder", params=params | {"description": "json-filter"}).json()
+        assert [d["id"] for d in found] == ([created["id"]] if hit else []), params
+
+
+def test_spec_documents_and_docs_page_are_served(api_client: CheckedClient) -> None:
+    for base in (V4, V5):
+        spec = api_client.get(f"{base}/openapi.json")
+        assert spec.status_code == 200 and spec.json()["paths"]["/productOrder"]
+    docs = api_client.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    assert f"{V5}/openapi.json" in docs.text
+    assert api_client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
