@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy import ForeignKey, Integer, String, Text
 from typing import Any
 
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # The resource's own href is not stored: it is rendered from the base URL the client used and
 # the API version it called, since one row serves v4 and v5.
-
 from sid_model.base import Base, Extensible, Positioned
 from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns
-
 
 
 def _children(target: str) -> Any:

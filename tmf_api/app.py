@@ -53,7 +53,10 @@ def _spec_route(spec: dict[str, Any]) -> ASGIApp:
 
 def _docs_page(runtimes: list[ApiRuntime]) -> ASGIApp:
     urls = [
-        {"url": f"{r.base_path}/openapi.json", "name": f"{r.mapping.api} {r.mapping.name} {r.mapping.version}"}
+        {
+            "url": f"{r.base_path}/openapi.json",
+            "name": f"{r.mapping.api} {r.mapping.name} {r.mapping.version}",
+        }
         for r in runtimes
     ]
     html = f"""<!DOCTYPE html>
@@ -82,7 +85,9 @@ def create_app(settings: Settings) -> ASGIApp:
     engine = make_engine(settings.database_url)
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
-    app = connexion.AsyncApp(__name__, swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False))
+    app = connexion.AsyncApp(
+        __name__, swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False)
+    )
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
     for runtime in runtimes:

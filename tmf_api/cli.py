@@ -59,10 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     _add_database_option(serve)
     demo = serve.add_mutually_exclusive_group()
-    demo.add_argument("--demo-data", dest="demo_data", action="store_true", help="load demo data into an empty database")
-    demo.add_argument("--no-demo-data", dest="demo_data", action="store_false", help="do not load demo data (default)")
+    demo.add_argument(
+        "--demo-data", dest="demo_data", action="store_true", help="load demo data into an empty database"
+    )
+    demo.add_argument(
+        "--no-demo-data", dest="demo_data", action="store_false", help="do not load demo data (default)"
+    )
     serve.add_argument("--public-base-url", help="base of absolute hrefs when behind a proxy")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     serve.set_defaults(func=cmd_serve, demo_data=False)
 
     db = commands.add_parser("db", help="database schema")

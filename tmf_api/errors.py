@@ -29,7 +29,9 @@ class TMFError(Exception):
         return error_body(self.status, self.message, reason=self.reason, code=self.code)
 
 
-def error_body(status: int, message: str, *, reason: str | None = None, code: str | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, *, reason: str | None = None, code: str | None = None
+) -> dict[str, Any]:
     return {
         "code": code or str(status),
         "reason": reason or HTTPStatus(status).phrase,

@@ -66,7 +66,9 @@ class ResourceCase:
 
 class ReadContract(ResourceCase):
     # -- create ----------------------------------------------------------------------------------
-    def test_create_answers_201_with_location_id_href_and_server_attributes(self, api_client: CheckedClient) -> None:
+    def test_create_answers_201_with_location_id_href_and_server_attributes(
+        self, api_client: CheckedClient
+    ) -> None:
         marker = self.new_marker()
         response = api_client.post(self.url, json=self.body(marker))
         assert response.status_code == 201, response.text
@@ -91,7 +93,9 @@ class ReadContract(ResourceCase):
         assert again["x-partnerRef"] == extra["x-partnerRef"]
 
     def test_malformed_json_is_a_400_tmf_error(self, api_client: CheckedClient) -> None:
-        response = api_client.post(self.url, content=b'{"broken": ', headers={"content-type": "application/json"})
+        response = api_client.post(
+            self.url, content=b'{"broken": ', headers={"content-type": "application/json"}
+        )
         assert_tmf_error(response, 400)
 
     def test_schema_violation_is_a_400_tmf_error_and_stores_nothing(self, api_client: CheckedClient) -> None:
@@ -126,8 +130,12 @@ class ReadContract(ResourceCase):
     def test_trailing_slash_forms_behave_like_plain_ones(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)
         item = api_client.get(f"{self.url}/{created['id']}/", params={"fields": self.marker_attribute})
-        assert item.status_code == 200 and item.json()[self.marker_attribute] == created[self.marker_attribute]
-        listed = api_client.get(f"{self.url}/", params={self.marker_attribute: created[self.marker_attribute]})
+        assert (
+            item.status_code == 200 and item.json()[self.marker_attribute] == created[self.marker_attribute]
+        )
+        listed = api_client.get(
+            f"{self.url}/", params={self.marker_attribute: created[self.marker_attribute]}
+        )
         assert listed.status_code == 200 and [d["id"] for d in listed.json()] == [created["id"]]
 
     # -- list: filters ---------------------------------------------------------------------------
@@ -158,8 +166,15 @@ class ReadContract(ResourceCase):
         created = self.create(api_client, marker)
         when = created[self.date_attribute]
         attr = self.date_attribute
-        cases = {f"{attr}.gt": [], f"{attr}.gte": [created["id"]], f"{attr}.lt": [], f"{attr}.lte": [created["id"]],
-                 f"{attr}.eq": [created["id"]], f"{attr}": [created["id"]], f"{attr}.ne": []}
+        cases = {
+            f"{attr}.gt": [],
+            f"{attr}.gte": [created["id"]],
+            f"{attr}.lt": [],
+            f"{attr}.lte": [created["id"]],
+            f"{attr}.eq": [created["id"]],
+            f"{attr}": [created["id"]],
+            f"{attr}.ne": [],
+        }
         for parameter, expected in cases.items():
             got = self.list(api_client, {self.marker_attribute: marker, parameter: when}).json()
             assert [d["id"] for d in got] == expected, parameter
@@ -167,7 +182,9 @@ class ReadContract(ResourceCase):
         got = self.list(api_client, {self.marker_attribute: marker, f"{attr}.gt": earlier}).json()
         assert [d["id"] for d in got] == [created["id"]]
 
-    def test_list_or_by_comma_and_by_repetition_and_across_parameters(self, api_client: CheckedClient) -> None:
+    def test_list_or_by_comma_and_by_repetition_and_across_parameters(
+        self, api_client: CheckedClient
+    ) -> None:
         first, second, third = self.create(api_client), self.create(api_client), self.create(api_client)
         markers = [first[self.marker_attribute], second[self.marker_attribute]]
         by_comma = self.list(api_client, {self.marker_attribute: ",".join(markers)}).json()
@@ -186,14 +203,19 @@ class ReadContract(ResourceCase):
         assert sorted(d["id"] for d in regex) == sorted([first["id"], second["id"]])
         dotted = self.list(api_client, {f"{self.marker_attribute}.regex": f"{prefix}-b$"}).json()
         assert [d["id"] for d in dotted] == [second["id"]]
-        ne = self.list(api_client, {f"{self.marker_attribute}.regex": f"^{prefix}", f"{self.marker_attribute}.ne": f"{prefix}-a"}).json()
+        ne = self.list(
+            api_client,
+            {f"{self.marker_attribute}.regex": f"^{prefix}", f"{self.marker_attribute}.ne": f"{prefix}-a"},
+        ).json()
         assert [d["id"] for d in ne] == [second["id"]]
 
     def test_list_enum_filter(self, api_client: CheckedClient) -> None:
         marker = self.new_marker()
         created = self.create(api_client, marker)
         attr, value, other = self.enum_filter
-        assert [d["id"] for d in self.list(api_client, {self.marker_attribute: marker, attr: value}).json()] == [created["id"]]
+        assert [
+            d["id"] for d in self.list(api_client, {self.marker_attribute: marker, attr: value}).json()
+        ] == [created["id"]]
         assert self.list(api_client, {self.marker_attribute: marker, attr: other}).json() == []
 
     @pytest.mark.parametrize(
@@ -217,7 +239,11 @@ class ReadContract(ResourceCase):
     def test_list_bad_values_are_400(self, api_client: CheckedClient) -> None:
         attr, _, _ = self.enum_filter
         assert_tmf_error(self.list(api_client, {attr: "noSuchState"}), 400, mentions=attr)
-        assert_tmf_error(self.list(api_client, {f"{self.date_attribute}.gt": "yesterday"}), 400, mentions=self.date_attribute)
+        assert_tmf_error(
+            self.list(api_client, {f"{self.date_attribute}.gt": "yesterday"}),
+            400,
+            mentions=self.date_attribute,
+        )
         assert_tmf_error(self.list(api_client, {f"{self.marker_attribute}*": "(unclosed"}), 400)
 
     # -- list: fields, sort, paging --------------------------------------------------------------
@@ -275,7 +301,8 @@ class PatchContract(ResourceCase):
         for media_type in ("application/merge-patch+json", "application/json"):
             created = self.create(api_client)
             response = api_client.patch(
-                f"{self.url}/{created['id']}", content=json.dumps(self.merge_patch_base | {self.patch_attribute: "改了"}),
+                f"{self.url}/{created['id']}",
+                content=json.dumps(self.merge_patch_base | {self.patch_attribute: "改了"}),
                 headers={"content-type": media_type},
             )
             assert response.status_code == 200, response.text
@@ -290,7 +317,8 @@ class PatchContract(ResourceCase):
     def test_merge_patch_null_removes(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)
         doc = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(self.merge_patch_base | {self.patch_attribute: None}),
+            f"{self.url}/{created['id']}",
+            content=json.dumps(self.merge_patch_base | {self.patch_attribute: None}),
             headers={"content-type": "application/merge-patch+json"},
         ).json()
         assert self.patch_attribute not in doc
@@ -299,7 +327,8 @@ class PatchContract(ResourceCase):
         created = self.create(api_client)
         for name in self.server_owned:
             response = api_client.patch(
-                f"{self.url}/{created['id']}", content=json.dumps(
+                f"{self.url}/{created['id']}",
+                content=json.dumps(
                     self.merge_patch_base | {name: "2000-01-01T00:00:00Z" if "Date" in name else "x"}
                 ),
                 headers={"content-type": "application/merge-patch+json"},
@@ -315,20 +344,25 @@ class PatchContract(ResourceCase):
         assert_tmf_error(response, 415)
         if "application/json-patch+json" not in self.patch_media_types:
             response = api_client.patch(
-                f"{self.url}/{created['id']}", content="[]", headers={"content-type": "application/json-patch+json"}
+                f"{self.url}/{created['id']}",
+                content="[]",
+                headers={"content-type": "application/json-patch+json"},
             )
             assert_tmf_error(response, 415)
 
     def test_patch_unknown_id_is_404(self, api_client: CheckedClient) -> None:
         response = api_client.patch(
-            f"{self.url}/{uuid.uuid4()}", content=json.dumps(self.merge_patch_base), headers={"content-type": "application/merge-patch+json"}
+            f"{self.url}/{uuid.uuid4()}",
+            content=json.dumps(self.merge_patch_base),
+            headers={"content-type": "application/merge-patch+json"},
         )
         assert_tmf_error(response, 404)
 
     def test_invalid_patch_is_400_and_changes_nothing(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)
         response = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(self.merge_patch_base | {self.patch_attribute: 42}),
+            f"{self.url}/{created['id']}",
+            content=json.dumps(self.merge_patch_base | {self.patch_attribute: 42}),
             headers={"content-type": "application/merge-patch+json"},
         )
         assert_tmf_error(response, 400)
@@ -345,7 +379,9 @@ class JsonPatchContract(PatchContract):
             {"op": "replace", "path": f"/{self.patch_attribute}", "value": "JSON Patch 改"},
         ]
         response = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(ops), headers={"content-type": "application/json-patch+json"}
+            f"{self.url}/{created['id']}",
+            content=json.dumps(ops),
+            headers={"content-type": "application/json-patch+json"},
         )
         assert response.status_code == 200, response.text
         assert response.json()[self.patch_attribute] == "JSON Patch 改"
@@ -357,7 +393,9 @@ class JsonPatchContract(PatchContract):
             {"op": "test", "path": f"/{self.marker_attribute}", "value": "something else"},
         ]
         response = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(ops), headers={"content-type": "application/json-patch+json"}
+            f"{self.url}/{created['id']}",
+            content=json.dumps(ops),
+            headers={"content-type": "application/json-patch+json"},
         )
         assert_tmf_error(response, 400)
         assert api_client.get(f"{self.url}/{created['id']}").json() == created
@@ -366,7 +404,9 @@ class JsonPatchContract(PatchContract):
         created = self.create(api_client)
         ops = [{"op": "replace", "path": f"/{self.server_owned[0]}", "value": "x"}]
         response = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(ops), headers={"content-type": "application/json-patch+json"}
+            f"{self.url}/{created['id']}",
+            content=json.dumps(ops),
+            headers={"content-type": "application/json-patch+json"},
         )
         assert_tmf_error(response, 400, mentions=self.server_owned[0])
 
@@ -375,7 +415,8 @@ class JsonPatchContract(PatchContract):
         path, attribute, value = self.json_patch_query
         ops = [{"op": "replace", "path": path, "value": value}]
         response = api_client.patch(
-            f"{self.url}/{created['id']}", content=json.dumps(ops),
+            f"{self.url}/{created['id']}",
+            content=json.dumps(ops),
             headers={"content-type": "application/json-patch-query+json"},
         )
         assert response.status_code == 200, response.text
@@ -401,7 +442,8 @@ class LifecycleContract(ResourceCase):
 
     def _patch_state(self, client: CheckedClient, id_: str, state: str) -> httpx.Response:
         return client.patch(
-            f"{self.url}/{id_}", content=json.dumps(self.merge_patch_base | {self.state_attribute: state}),
+            f"{self.url}/{id_}",
+            content=json.dumps(self.merge_patch_base | {self.state_attribute: state}),
             headers={"content-type": "application/merge-patch+json"},
         )
 
@@ -424,4 +466,6 @@ class LifecycleContract(ResourceCase):
         for state in self.legal_path:
             assert self._patch_state(api_client, created["id"], state).status_code == 200
         assert self.legal_path[-1] == self.final_state
-        assert_tmf_error(self._patch_state(api_client, created["id"], self.legal_path[0]), 409, mentions="final")
+        assert_tmf_error(
+            self._patch_state(api_client, created["id"], self.legal_path[0]), 409, mentions="final"
+        )

@@ -4,7 +4,7 @@ API's own rules (state machine, cancellation, v5 draft orders, one store for bot
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -28,9 +28,16 @@ def order_v4(marker: str) -> dict[str, Any]:
         "description": marker,
         "category": "个人客户",
         "productOrderItem": [
-            {"id": "1", "action": "add", "quantity": 1, "productOffering": {"id": "PO-5G-169", "name": "5G畅享169元套餐"}}
+            {
+                "id": "1",
+                "action": "add",
+                "quantity": 1,
+                "productOffering": {"id": "PO-5G-169", "name": "5G畅享169元套餐"},
+            }
         ],
-        "relatedParty": [{"id": "CUST-0001", "name": "张伟", "role": "customer", "@referredType": "Individual"}],
+        "relatedParty": [
+            {"id": "CUST-0001", "name": "张伟", "role": "customer", "@referredType": "Individual"}
+        ],
         "externalId": "YYT-0001",
     }
 
@@ -46,14 +53,23 @@ def order_v5(marker: str) -> dict[str, Any]:
                 "id": "1",
                 "action": "add",
                 "quantity": 1,
-                "productOffering": {"@type": "ProductOfferingRef", "id": "PO-5G-169", "name": "5G畅享169元套餐"},
+                "productOffering": {
+                    "@type": "ProductOfferingRef",
+                    "id": "PO-5G-169",
+                    "name": "5G畅享169元套餐",
+                },
             }
         ],
         "relatedParty": [
             {
                 "@type": "RelatedPartyRefOrPartyRoleRef",
                 "role": "customer",
-                "partyOrPartyRole": {"@type": "PartyRef", "id": "CUST-0001", "name": "张伟", "@referredType": "Individual"},
+                "partyOrPartyRole": {
+                    "@type": "PartyRef",
+                    "id": "CUST-0001",
+                    "name": "张伟",
+                    "@referredType": "Individual",
+                },
             }
         ],
         "externalId": [{"@type": "ExternalIdentifier", "id": "YYT-0001", "owner": "营业厅"}],
@@ -83,7 +99,9 @@ class TestProductOrderV4(ProductOrderCase, ReadContract, PatchContract, DeleteCo
         return order_v4(marker)
 
 
-class TestProductOrderV5(ProductOrderCase, ReadContract, JsonPatchContract, DeleteContract, LifecycleContract):
+class TestProductOrderV5(
+    ProductOrderCase, ReadContract, JsonPatchContract, DeleteContract, LifecycleContract
+):
     base = V5
     date_attribute = "creationDate"
     mandatory = ("id", "href", "creationDate", "state", "productOrderItem", "relatedParty", "@type")
@@ -94,7 +112,7 @@ class TestProductOrderV5(ProductOrderCase, ReadContract, JsonPatchContract, Dele
         "application/json-patch-query+json",
     )
     server_owned = ("id", "href", "creationDate")
-    merge_patch_base = {"@type": "ProductOrder"}
+    merge_patch_base: ClassVar[dict[str, Any]] = {"@type": "ProductOrder"}
     json_patch_query = ("/productOrderItem/quantity?productOrderItem.id=1", "quantity", 3)
 
     def body(self, marker: str) -> dict[str, Any]:
@@ -111,7 +129,9 @@ class CancelCase(ResourceCase):
     @pytest.fixture(autouse=True)
     def _target_order(self, api_client: CheckedClient) -> None:
         """Each test cancels a fresh order of its own (later cancels of it are refused, still 201)."""
-        order = api_client.post(f"{self.base}/productOrder", json=type(self).order_body("to be cancelled")).json()
+        order = api_client.post(
+            f"{self.base}/productOrder", json=type(self).order_body("to be cancelled")
+        ).json()
         self.order_id = order["id"]
         self.nested_filter = ("productOrder.id", order["id"])
 
@@ -147,7 +167,9 @@ class TestCancelProductOrderV5(CancelCase, ReadContract):
 def _patch(client: CheckedClient, url: str, body: dict[str, Any]) -> Any:
     if f"{V5}/" in url:
         body = {"@type": "ProductOrder"} | body
-    return client.patch(url, content=json.dumps(body), headers={"content-type": "application/merge-patch+json"})
+    return client.patch(
+        url, content=json.dumps(body), headers={"content-type": "application/merge-patch+json"}
+    )
 
 
 def test_one_order_reads_through_both_versions(api_client: CheckedClient) -> None:
@@ -168,14 +190,20 @@ def test_one_order_reads_through_both_versions(api_client: CheckedClient) -> Non
     assert back4["externalId"] == "YYT-0001"
     assert back4["relatedParty"][0]["id"] == "CUST-0001" and back4["relatedParty"][0]["name"] == "张伟"
     # a filter on a v4 attribute finds rows written through v5, and the other way round
-    found = api_client.get(f"{V4}/productOrder", params={"relatedParty.id": "CUST-0001", "description": "cross-version-5"})
+    found = api_client.get(
+        f"{V4}/productOrder", params={"relatedParty.id": "CUST-0001", "description": "cross-version-5"}
+    )
     assert [d["id"] for d in found.json()] == [created5["id"]]
-    found = api_client.get(f"{V5}/productOrder", params={"externalId.id": "YYT-0001", "description": "cross-version"})
+    found = api_client.get(
+        f"{V5}/productOrder", params={"externalId.id": "YYT-0001", "description": "cross-version"}
+    )
     assert [d["id"] for d in found.json()] == [v4["id"]]
 
 
 def test_v5_draft_order_is_released_by_moving_to_acknowledged(api_client: CheckedClient) -> None:
-    draft = api_client.post(f"{V5}/productOrder", json=order_v5("draft") | {"requestedInitialState": "draft"}).json()
+    draft = api_client.post(
+        f"{V5}/productOrder", json=order_v5("draft") | {"requestedInitialState": "draft"}
+    ).json()
     assert draft["state"] == "draft"
     assert _patch(api_client, draft["href"], {"state": "inProgress"}).status_code == 409
     assert _patch(api_client, draft["href"], {"state": "acknowledged"}).json()["state"] == "acknowledged"
@@ -206,7 +234,9 @@ def test_cancellation_of_a_cancellable_order(api_client: CheckedClient) -> None:
         assert [c["id"] for c in listed] == [cancel.json()["id"]]
 
 
-def test_cancellation_of_a_completed_order_is_refused_and_leaves_it_untouched(api_client: CheckedClient) -> None:
+def test_cancellation_of_a_completed_order_is_refused_and_leaves_it_untouched(
+    api_client: CheckedClient,
+) -> None:
     for base, make, refused in ((V4, order_v4, "terminatedWithError"), (V5, order_v5, "rejected")):
         order = api_client.post(f"{base}/productOrder", json=make("completed")).json()
         _patch(api_client, f"{base}/productOrder/{order['id']}", {"state": "inProgress"})
@@ -237,21 +267,37 @@ def test_cancel_requests_cannot_be_patched_or_deleted(api_client: CheckedClient)
 def test_nested_items_filter_and_render(api_client: CheckedClient) -> None:
     body = order_v5("bundle")
     body["productOrderItem"][0]["productOrderItem"] = [
-        {"@type": "ProductOrderItem", "id": "1.1", "action": "add", "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV"}}
+        {
+            "@type": "ProductOrderItem",
+            "id": "1.1",
+            "action": "add",
+            "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV"},
+        }
     ]
     created = api_client.post(f"{V5}/productOrder", json=body).json()
     assert created["productOrderItem"][0]["productOrderItem"][0]["id"] == "1.1"
     found = api_client.get(
-        f"{V5}/productOrder", params={"productOrderItem.productOrderItem.productOffering.id": "PO-IPTV", "description": "bundle"}
+        f"{V5}/productOrder",
+        params={"productOrderItem.productOrderItem.productOffering.id": "PO-IPTV", "description": "bundle"},
     ).json()
     assert [d["id"] for d in found] == [created["id"]]
 
 
 def test_filters_on_attributes_kept_as_json(api_client: CheckedClient) -> None:
     body = order_v5("json-filter")
-    body["channel"] = [{"@type": "RelatedChannel", "role": "受理渠道", "channel": {"@type": "ChannelRef", "id": "BH-001", "name": "福田营业厅"}}]
+    body["channel"] = [
+        {
+            "@type": "RelatedChannel",
+            "role": "受理渠道",
+            "channel": {"@type": "ChannelRef", "id": "BH-001", "name": "福田营业厅"},
+        }
+    ]
     body["productOrderItem"][0]["itemPrice"] = [
-        {"@type": "OrderPrice", "priceType": "recurring", "price": {"@type": "Price", "taxIncludedAmount": {"unit": "CNY", "value": 169.0}}}
+        {
+            "@type": "OrderPrice",
+            "priceType": "recurring",
+            "price": {"@type": "Price", "taxIncludedAmount": {"unit": "CNY", "value": 169.0}},
+        }
     ]
     created = api_client.post(f"{V5}/productOrder", json=body).json()
     for params, hit in [

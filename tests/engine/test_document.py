@@ -17,8 +17,12 @@ def test_round_trip_keeps_unmapped_attributes_and_nesting() -> None:
         "channel": [{"id": "BH-1", "name": "福田营业厅"}],
         "relatedParty": [{"id": "C1", "role": "customer", "@referredType": "Individual", "x": 1}],
         "productOrderItem": [
-            {"id": "1", "action": "add", "productOffering": {"id": "PO", "href": "h"},
-             "productOrderItem": [{"id": "1.1", "action": "add"}]}
+            {
+                "id": "1",
+                "action": "add",
+                "productOffering": {"id": "PO", "href": "h"},
+                "productOrderItem": [{"id": "1.1", "action": "add"}],
+            }
         ],
     }
     row = build(node, doc)
@@ -30,8 +34,15 @@ def test_round_trip_keeps_unmapped_attributes_and_nesting() -> None:
 def test_one_row_renders_in_both_versions() -> None:
     v4 = load_mapping("TMF622", "v4").nodes["ProductOrder"]
     v5 = load_mapping("TMF622", "v5").nodes["ProductOrder"]
-    row = build(v4, {"id": "o1", "orderDate": "2026-11-01T08:00:00.000Z", "externalId": "E",
-                     "relatedParty": [{"id": "C1", "name": "张伟", "role": "customer"}]})
+    row = build(
+        v4,
+        {
+            "id": "o1",
+            "orderDate": "2026-11-01T08:00:00.000Z",
+            "externalId": "E",
+            "relatedParty": [{"id": "C1", "name": "张伟", "role": "customer"}],
+        },
+    )
     out = render(v5, row)
     assert out["creationDate"] == "2026-11-01T08:00:00.000Z"
     assert out["externalId"] == [{"id": "E"}]

@@ -4,7 +4,14 @@ from typing import Any
 
 import pytest
 
-from tmf_api.engine.patch import JSON_PATCH, MERGE_PATCH, json_patch, json_patch_query, merge_patch, top_level_names
+from tmf_api.engine.patch import (
+    JSON_PATCH,
+    MERGE_PATCH,
+    json_patch,
+    json_patch_query,
+    merge_patch,
+    top_level_names,
+)
 from tmf_api.errors import TMFError
 
 ORDER: dict[str, Any] = {
@@ -57,10 +64,18 @@ def test_json_patch_errors_are_400(ops: Any) -> None:
 
 
 def test_json_patch_query_selects_by_attribute() -> None:
-    ops = [{"op": "replace", "path": "/productOrderItem/billingAccount/id?productOrderItem.id=120", "value": "1889"}]
+    ops = [
+        {
+            "op": "replace",
+            "path": "/productOrderItem/billingAccount/id?productOrderItem.id=120",
+            "value": "1889",
+        }
+    ]
     patched = json_patch_query(ORDER, ops)
     assert [i["billingAccount"]["id"] for i in patched["productOrderItem"]] == ["A", "1889"]
-    removed = json_patch_query(ORDER, [{"op": "remove", "path": "/productOrderItem?productOrderItem.action=add"}])
+    removed = json_patch_query(
+        ORDER, [{"op": "remove", "path": "/productOrderItem?productOrderItem.action=add"}]
+    )
     assert [i["id"] for i in removed["productOrderItem"]] == ["120"]
     with pytest.raises(TMFError):
         json_patch_query(ORDER, [{"op": "remove", "path": "/productOrderItem?productOrderItem.id=999"}])
@@ -68,5 +83,8 @@ def test_json_patch_query_selects_by_attribute() -> None:
 
 def test_top_level_names() -> None:
     assert top_level_names(MERGE_PATCH, {"id": 1, "state": 2}) == {"id", "state"}
-    ops = [{"op": "move", "from": "/orderDate", "path": "/note/0/text"}, {"op": "add", "path": "/item?x=1", "value": 1}]
+    ops = [
+        {"op": "move", "from": "/orderDate", "path": "/note/0/text"},
+        {"op": "add", "path": "/item?x=1", "value": 1},
+    ]
     assert top_level_names(JSON_PATCH, ops) == {"orderDate", "note", "item"}

@@ -46,7 +46,11 @@ class AllowIndex:
 
 def _message(status: int, problem: dict[str, Any], scope: Scope, allowed: list[str] | None) -> str:
     path = scope.get("path", "")
-    if status == 404 and problem.get("detail") in (None, "Not Found", "The requested URL was not found on the server."):
+    if status == 404 and problem.get("detail") in (
+        None,
+        "Not Found",
+        "The requested URL was not found on the server.",
+    ):
         return f"No resource at {path}"
     if status == 405:
         methods = ", ".join(allowed or [])
@@ -58,7 +62,9 @@ def _message(status: int, problem: dict[str, Any], scope: Scope, allowed: list[s
 
 
 class TMFMiddleware:
-    def __init__(self, app: ASGIApp, allow: AllowIndex, routes: dict[str, ASGIApp], prefixes: dict[str, ASGIApp]) -> None:
+    def __init__(
+        self, app: ASGIApp, allow: AllowIndex, routes: dict[str, ASGIApp], prefixes: dict[str, ASGIApp]
+    ) -> None:
         self.app = app
         self.allow = allow
         self.routes = routes

@@ -9,7 +9,9 @@ from connexion.validators.parameter import ParameterValidator
 
 class NamingParameterValidator(ParameterValidator):  # type: ignore[misc]
     @staticmethod
-    def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None) -> str | None:
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
         error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if not error:
             return None

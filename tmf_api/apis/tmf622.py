@@ -30,13 +30,17 @@ def _move(runtime: ApiRuntime, session: Session, service: ResourceService, row: 
     """A server-driven transition, checked against the same lifecycle as client PATCHes."""
     assert service.lifecycle is not None
     if not service.lifecycle.can_move(row.state, target):
-        raise AssertionError(f"{service.resource.path} {row.id}: {row.state} -> {target} is not in the lifecycle")
+        raise AssertionError(
+            f"{service.resource.path} {row.id}: {row.state} -> {target} is not in the lifecycle"
+        )
     row.state = target
     session.flush()
     runtime.notify(session, Change("stateChange", service.resource.path, row, ["state"]))
 
 
-def _process_cancellation(service: ResourceService, session: Session, cancel: Any, ctx: RequestContext) -> None:
+def _process_cancellation(
+    service: ResourceService, session: Session, cancel: Any, ctx: RequestContext
+) -> None:
     runtime = service.runtime
     orders = runtime.services["productOrder"]
     assert orders.lifecycle is not None

@@ -42,7 +42,10 @@ def load_demo_data(app: Any, base_url: str = "http://127.0.0.1:8080") -> dict[st
                 orders.patch(session, created["id"], MERGE_PATCH, {"state": state}, ctx)
             loaded["productOrder"] += 1
             if cancel is not None:
-                request = {"@type": "CancelProductOrder", "productOrder": {"id": created["id"], "@type": "ProductOrderRef"}}
+                request = {
+                    "@type": "CancelProductOrder",
+                    "productOrder": {"id": created["id"], "@type": "ProductOrderRef"},
+                }
                 request.update(cancel)
                 cancels.create(session, request, ctx)
                 loaded["cancelProductOrder"] += 1

@@ -93,9 +93,12 @@ def _python_type(mapper: Mapper[Any], column: str, where: str) -> type:
         raise ValueError(f"{where}: {mapper.class_.__name__} has no column {column!r}")
     col = mapper.columns[column]
     try:
-        return col.type.python_type  # type: ignore[no-any-return]
+        python_type: type = col.type.python_type
+        return python_type
     except NotImplementedError:
-        raise ValueError(f"{where}: column {column!r} has no plain Python type to map a JSON value to") from None
+        raise ValueError(
+            f"{where}: column {column!r} has no plain Python type to map a JSON value to"
+        ) from None
 
 
 def _load_node(name: str, raw: dict[str, Any]) -> Node:
@@ -109,11 +112,15 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         if target == HREF:
             has_href = True
         elif isinstance(target, str):
-            columns.append(ColumnAttribute(tuple(attr.split(".")), target, _python_type(mapper, target, where)))
+            columns.append(
+                ColumnAttribute(tuple(attr.split(".")), target, _python_type(mapper, target, where))
+            )
         elif isinstance(target, dict) and "collection" in target:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
-            collections[attr] = CollectionAttribute(attr, target["collection"], target["node"], target.get("scalar"))
+            collections[attr] = CollectionAttribute(
+                attr, target["collection"], target["node"], target.get("scalar")
+            )
         else:
             raise ValueError(f"{where}: cannot read mapping target {target!r}")
     return Node(name, entity, columns, collections, has_href)
@@ -130,7 +137,14 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
                 raise ValueError(f"node {node.name}: {coll.node_name} maps no attribute {coll.scalar!r}")
     resources = {}
     known = {
-        "node", "schema", "create_schema", "patch_schema", "lifecycle", "state_attribute", "on_create", "server_owned"
+        "node",
+        "schema",
+        "create_schema",
+        "patch_schema",
+        "lifecycle",
+        "state_attribute",
+        "on_create",
+        "server_owned",
     }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]

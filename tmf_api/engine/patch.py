@@ -121,7 +121,11 @@ def _apply_one(doc: Any, op: dict[str, Any], tokens: list[str], where: str) -> A
     if kind == "replace":
         if tokens:
             _get(doc, tokens, where)  # the target must exist
-        return _add(doc, tokens, copy_json(op["value"]), where) if not tokens else _replace(doc, tokens, op["value"], where)
+        return (
+            _add(doc, tokens, copy_json(op["value"]), where)
+            if not tokens
+            else _replace(doc, tokens, op["value"], where)
+        )
     if kind in ("move", "copy"):
         source = op.get("from")
         if not isinstance(source, str):

@@ -98,7 +98,9 @@ class ResourceService:
         self.entity: Any = resource.node.entity
         spec = runtime.spec
         self.schema = SchemaView.named(spec, resource.schema)
-        self.create_schema = SchemaView.named(spec, resource.create_schema) if resource.create_schema else None
+        self.create_schema = (
+            SchemaView.named(spec, resource.create_schema) if resource.create_schema else None
+        )
         self.patch_schema = SchemaView.named(spec, resource.patch_schema) if resource.patch_schema else None
         self.rules = Rules()
 
@@ -110,8 +112,20 @@ class ResourceService:
     @cached_property
     def patch_validator(self) -> OAS30Validator:
         assert self.resource.patch_schema
-        root = {"$ref": f"#/components/schemas/{self.resource.patch_schema}", "components": self.runtime.spec["components"]}
+        root = {
+            "$ref": f"#/components/schemas/{self.resource.patch_schema}",
+            "components": self.runtime.spec["components"],
+        }
         return OAS30Validator(root)
+
+    @cached_property
+    def _state_column(self) -> str | None:
+        attribute = self.resource.state_attribute
+        column = self.node.column_for(attribute) if attribute else None
+        return column.column if column else None
+
+    def state_of(self, row: Any) -> str | None:
+        return getattr(row, self._state_column) if self._state_column else None
 
     def compiler(self, session: Session) -> FilterCompiler:
         return FilterCompiler(self.node, self.schema, session.get_bind().dialect.name)
@@ -148,7 +162,8 @@ class ResourceService:
                     break
             else:
                 node[parts[-1]] = True
-        return _prune(doc, tree, keep)
+        pruned: JSON = _prune(doc, tree, keep)
+        return pruned
 
     # -- operations --------------------------------------------------------------------------
     def _load(self, session: Session, id_: str) -> Any:
@@ -162,7 +177,7 @@ class ResourceService:
             raise bad_request(f"The body must be a {self.schema.name} object")
         doc = {k: v for k, v in body.items() if k not in self.server_owned}
         try:
-            row = build(self.node, doc)
+            row: Any = build(self.node, doc)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         row.id = str(uuid.uuid4())
@@ -205,7 +220,8 @@ class ResourceService:
         touched = patching.top_level_names(media_type, body) & self.server_owned
         if touched:
             raise bad_request(
-                f"{', '.join(sorted(touched))} cannot be patched: set by the server", reason="Attribute not patchable"
+                f"{', '.join(sorted(touched))} cannot be patched: set by the server",
+                reason="Attribute not patchable",
             )
         if media_type in (patching.MERGE_PATCH, patching.JSON):
             if not isinstance(body, dict):
@@ -221,31 +237,32 @@ class ResourceService:
             raise bad_request("The patch must leave a JSON object")
         for name in self.server_owned:
             if updated.get(name) != current.get(name):
-                raise bad_request(f"{name} cannot be patched: set by the server", reason="Attribute not patchable")
+                raise bad_request(
+                    f"{name} cannot be patched: set by the server", reason="Attribute not patchable"
+                )
         errors = sorted(self.patch_validator.iter_errors(_without(updated, self.server_owned)), key=str)
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"
             raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
-        state_attr = self.resource.state_attribute
-        old_state = getattr(row, "state", None)
-        new_state = updated.get(state_attr) if state_attr else None
-        if self.lifecycle and state_attr and new_state != old_state:
-            if not isinstance(new_state, str) or not self.lifecycle.can_move(old_state, new_state):
-                allowed = self.lifecycle.allowed(old_state)
-                raise TMFError(
-                    409,
-                    f"{self.schema.name} {id_} is {old_state}; it cannot move to {new_state}. "
-                    f"Allowed next states: {', '.join(allowed) if allowed else 'none (final state)'}",
-                    reason="Illegal state transition",
-                )
+        old_state = self.state_of(row)
+        new_state = updated.get(self.resource.state_attribute or "")
+        legal = isinstance(new_state, str) and self.lifecycle and self.lifecycle.can_move(old_state, new_state)
+        if self.lifecycle and new_state != old_state and not legal:
+            allowed = self.lifecycle.allowed(old_state)
+            raise TMFError(
+                409,
+                f"{self.schema.name} {id_} is {old_state}; it cannot move to {new_state}. "
+                f"Allowed next states: {', '.join(allowed) if allowed else 'none (final state)'}",
+                reason="Illegal state transition",
+            )
         changed = sorted(k for k in set(updated) | set(current) if updated.get(k) != current.get(k))
         try:
             build(self.node, updated, row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         session.flush()
-        if old_state != getattr(row, "state", None):
+        if old_state != self.state_of(row):
             if self.rules.on_state_change is not None:
                 self.rules.on_state_change(self, session, row, old_state, ctx)
             self.runtime.notify(session, Change("stateChange", self.resource.path, row, ["state"]))

@@ -35,7 +35,9 @@ def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> lis
         )
     leaf = steps[-1].schema.element
     if leaf.json_type not in _SCALARS:
-        raise bad_request(f"Query parameter {parameter!r}: cannot {what} on {path!r}, which is not a plain value")
+        raise bad_request(
+            f"Query parameter {parameter!r}: cannot {what} on {path!r}, which is not a plain value"
+        )
     return steps
 
 
@@ -70,11 +72,23 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
             return value == "true"
         return convert_scalar(value, target, where)
     except (ValueError, decimal.InvalidOperation) as exc:
-        message = str(exc) if str(exc).startswith(where) else f"{where}: {value!r} is not a valid {leaf.json_type}"
+        message = (
+            str(exc) if str(exc).startswith(where) else f"{where}: {value!r} is not a valid {leaf.json_type}"
+        )
         raise bad_request(message) from None
 
 
 def _compare(expr: Any, op: Op, values: Sequence[Any]) -> ColumnElement[bool]:
+    return cast_bool(_comparison(expr, op, values))
+
+
+def cast_bool(expr: Any) -> ColumnElement[bool]:
+    """Typing aid: SQLAlchemy's operator overloads are untyped on `Any` expressions."""
+    result: ColumnElement[bool] = expr
+    return result
+
+
+def _comparison(expr: Any, op: Op, values: Sequence[Any]) -> Any:
     if op is Op.EQ:
         return expr == values[0] if len(values) == 1 else expr.in_(values)
     if op is Op.NE:
@@ -132,12 +146,17 @@ class FilterCompiler:
         steps = _resolve(self.schema, cond.path, cond.parameter, what="filter")
         return self._node_predicate(self.node, self.node.entity, steps, cond)
 
-    def _node_predicate(self, node: Node, entity: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
+    def _node_predicate(
+        self, node: Node, entity: Any, steps: list[PathStep], cond: Condition
+    ) -> ColumnElement[bool]:
         names = [s.name for s in steps]
         dotted = ".".join(names)
         col = node.column_for(dotted)
         if col is not None:
-            values = [_typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op) for v in cond.values]
+            values = [
+                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op)
+                for v in cond.values
+            ]
             return _compare(getattr(entity, col.column), cond.op, values)
         coll = node.collections.get(names[0])
         if coll is not None:
@@ -160,7 +179,7 @@ class FilterCompiler:
                     if coll.scalar
                     else self._node_predicate(coll.node, child, steps[1:], positive)
                 )
-                return not_(relationship.any(inner_eq))
+                return cast_bool(not_(relationship.any(inner_eq)))
             result: ColumnElement[bool] = relationship.any(inner)
             return result
         return self._json_predicate(entity.extension, steps, cond)
@@ -179,7 +198,12 @@ class FilterCompiler:
         last = steps[-1]
         if last.is_array:
             table = self.json.elements(doc, prefix)
-            return select(1).select_from(table).where(_compare(self.json.scalar(table.c.value, [], leaf), cond.op, values)).exists()
+            return (
+                select(1)
+                .select_from(table)
+                .where(_compare(self.json.scalar(table.c.value, [], leaf), cond.op, values))
+                .exists()
+            )
         return _compare(self.json.scalar(doc, prefix, leaf), cond.op, values)
 
     def where(self, conditions: Sequence[Condition]) -> ColumnElement[bool] | None:
@@ -193,10 +217,14 @@ class FilterCompiler:
         for key in keys:
             steps = _resolve(self.schema, key.path, "sort", what="sort")
             if any(s.is_array for s in steps):
-                raise bad_request(f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array")
+                raise bad_request(
+                    f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array"
+                )
             names = [s.name for s in steps]
             if names[0] in self.node.collections:
-                raise bad_request(f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array")
+                raise bad_request(
+                    f"Query parameter 'sort': cannot sort on {key.path!r}, which is inside an array"
+                )
             col = self.node.column_for(".".join(names))
             expr: Any
             if col is not None:
@@ -207,4 +235,3 @@ class FilterCompiler:
                 expr = self.json.scalar(self.node.entity.extension, names, steps[-1].schema.element)  # type: ignore[attr-defined]
             out.append(expr.desc() if key.descending else expr.asc())
         return out
-
