@@ -247,9 +247,12 @@ class ResourceService:
             raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
         old_state = self.state_of(row)
         new_state = updated.get(self.resource.state_attribute or "")
-        legal = isinstance(new_state, str) and self.lifecycle and self.lifecycle.can_move(old_state, new_state)
-        if self.lifecycle and new_state != old_state and not legal:
-            allowed = self.lifecycle.allowed(old_state)
+        lifecycle = self.lifecycle
+        legal = isinstance(new_state, str) and lifecycle is not None and lifecycle.can_move(
+            old_state, new_state
+        )
+        if lifecycle is not None and new_state != old_state and not legal:
+            allowed = lifecycle.allowed(old_state)
             raise TMFError(
                 409,
                 f"{self.schema.name} {id_} is {old_state}; it cannot move to {new_state}. "
