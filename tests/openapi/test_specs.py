@@ -1,0 +1,145 @@
+"""Structural checks of the bundled OpenAPI documents (every document under openapi/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import connexion
+import pytest
+import yaml
+from connexion.resolver import Resolution, Resolver
+from openapi_spec_validator import validate
+
+from tmf_api.specs import SPEC_ROOT, available_specs, load_spec
+
+CATALOGUE = SPEC_ROOT.parent / "mappings" / "etom_sid_catalogue.yaml"
+METHODS = ("get", "put", "post", "patch", "delete")
+SPECS = available_specs()
+IDS = [f"{api}-{version}" for api, version in SPECS]
+
+
+def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in doc["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def _resolve(node: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _is_list(path: str, method: str) -> bool:
+    return method == "get" and not path.endswith("}")
+
+
+def test_specs_found() -> None:
+    assert ("TMF622", "v4") in SPECS
+    assert ("TMF622", "v5") in SPECS
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_valid_openapi(api: str, version: str) -> None:
+    doc = load_spec(api, version)
+    assert doc["openapi"] == "3.0.3"
+    validate(doc)
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_self_contained_and_no_closed_objects(api: str, version: str) -> None:
+    text = yaml.safe_dump(load_spec(api, version))
+    assert "../common/" not in text
+    assert "additionalProperties: false" not in text
+    assert "discriminator" not in text
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_etom_and_sid_documented(api: str, version: str) -> None:
+    catalogue = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    processes = catalogue["etom"]["processes"]
+    entities = catalogue["sid"]["entities"]
+    problems = []
+    for path, method, op in _operations(load_spec(api, version)):
+        label = f"{method.upper()} {path}"
+        process = op.get("x-etom-process")
+        entity = op.get("x-sid-entity")
+        if not process or not entity:
+            problems.append(f"{label}: x-etom-process or x-sid-entity missing")
+            continue
+        known = processes.get(str(process["id"]))
+        if known is None or known["name"] != process["name"]:
+            problems.append(f"{label}: eTOM {process} not in the catalogue")
+        known_entity = entities.get(entity["entity"])
+        if known_entity is None or known_entity["abe"] != entity["abe"]:
+            problems.append(f"{label}: SID {entity} not in the catalogue")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_tmf630_extensions(api: str, version: str) -> None:
+    doc = load_spec(api, version)
+    problems = []
+    for path, method, op in _operations(doc):
+        label = f"{method.upper()} {path}"
+        params = {_resolve(p, doc)["name"] for p in op.get("parameters", [])}
+        responses = {code: _resolve(r, doc) for code, r in op["responses"].items()}
+        # v4 listeners answer 201 with the subscription but create nothing: no Location there
+        created = "201" in responses and not path.startswith("/listener/")
+        if created and "Location" not in responses["201"].get("headers", {}):
+            problems.append(f"{label}: 201 without Location header")
+        if method == "get" and "fields" not in params:
+            problems.append(f"{label}: no fields parameter")
+        if _is_list(path, method):
+            missing = {"fields", "offset", "limit", "sort"} - params
+            if missing:
+                problems.append(f"{label}: list parameters missing: {sorted(missing)}")
+            for code in ("200", "206"):
+                headers = responses.get(code, {}).get("headers", {})
+                for header in ("X-Total-Count", "X-Result-Count"):
+                    schema = _resolve(headers[header], doc)["schema"] if header in headers else {}
+                    if schema.get("type") != "integer":
+                        problems.append(f"{label}: {code} lacks integer header {header}")
+        if method in ("post", "patch") and "415" not in responses:
+            problems.append(f"{label}: no 415 response")
+        for code, response in responses.items():
+            if code[0] in "45":
+                content = response.get("content", {})
+                schema = content.get("application/json", {}).get("schema", {})
+                if list(content) != ["application/json"] or not schema.get("$ref", "").endswith("/Error"):
+                    problems.append(f"{label}: {code} does not use the Error schema as application/json")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_patch_media_types(api: str, version: str) -> None:
+    expected = {"application/merge-patch+json", "application/json"}
+    if version == "v5":
+        expected |= {"application/json-patch+json", "application/json-patch-query+json"}
+    doc = load_spec(api, version)
+    for path, method, op in _operations(doc):
+        if method == "patch":
+            body = _resolve(op["requestBody"], doc)
+            assert set(body["content"]) == expected, f"PATCH {path}"
+
+
+class _DummyResolver(Resolver):
+    """Resolves every operation to a coroutine that does nothing."""
+
+    def resolve(self, operation: Any) -> Resolution:
+        async def handler(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        return Resolution(handler, operation.operation_id)
+
+
+@pytest.mark.parametrize(("api", "version"), SPECS, ids=IDS)
+def test_loads_in_connexion(api: str, version: str) -> None:
+    app = connexion.AsyncApp(__name__, specification_dir=str(Path(__file__).parent))
+    app.add_api(load_spec(api, version), resolver=_DummyResolver())
