@@ -1,0 +1,240 @@
+"""Fast, deterministic seeding of product orders for the benchmark (SQLAlchemy Core executemany).
+
+Rows go straight into the SID tables (product_order and its child tables) with explicit primary
+keys, so children need no RETURNING round trip. The data is what the TMF622 v5 API itself would
+store for `order_body()`: mapped attributes in columns, the rest (itemPrice) in `extension`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from sid_model import (
+    ProductOrder,
+    ProductOrderExternalIdentifier,
+    ProductOrderItem,
+    ProductOrderNote,
+    ProductOrderRelatedParty,
+)
+from sid_model.base import Base
+from sid_model.db import make_engine, upgrade
+
+# Every state of the TMF622 ProductOrder lifecycle (mappings/lifecycles.yaml).
+STATES = [
+    "acknowledged", "draft", "rejected", "pending", "held", "inProgress", "assessingCancellation",
+    "pendingCancellation", "cancelled", "completed", "failed", "partial",
+]
+ACTIONS = ["add", "modify", "delete", "noChange"]
+OFFERINGS = [
+    ("PO-5G-169", "5G畅享169元套餐", "169.00"),
+    ("PO-5G-299", "5G畅享299元套餐", "299.00"),
+    ("PO-FTTH-1000", "千兆宽带包年", "1200.00"),
+    ("PO-IPTV-HD", "高清IPTV增值包", "30.00"),
+    ("PO-CLOUD-PHONE", "云手机月包", "59.00"),
+]
+CUSTOMERS = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄晓明"]
+CATEGORIES = ["个人客户", "家庭客户", "政企客户"]
+PRIORITIES = ["1", "2", "3", "4"]
+# Seeded creation dates spread over the year before SEED_NOW.
+SEED_DAYS = 365
+BATCH = 5000
+
+
+def _price(offering: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "@type": "OrderPrice",
+            "name": "月功能费",
+            "priceType": "recurring",
+            "recurringChargePeriod": "month",
+            "price": {
+                "@type": "Price",
+                "taxIncludedAmount": {"unit": "CNY", "value": float(offering[2])},
+                "dutyFreeAmount": {"unit": "CNY", "value": round(float(offering[2]) / 1.06, 2)},
+                "taxRate": 6.0,
+            },
+        }
+    ]
+
+
+def order_body(n: int) -> dict[str, Any]:
+    """A realistic TMF622 v5 create body: 2 items with CNY prices, a customer, an external id, a note."""
+    first, second = OFFERINGS[n % len(OFFERINGS)], OFFERINGS[(n + 2) % len(OFFERINGS)]
+    customer = CUSTOMERS[n % len(CUSTOMERS)]
+    return {
+        "@type": "ProductOrder",
+        "description": f"营业厅受理：{customer}办理{first[1]}及{second[1]}（压测订单 {n}）",
+        "category": CATEGORIES[n % len(CATEGORIES)],
+        "priority": PRIORITIES[n % len(PRIORITIES)],
+        "requestedCompletionDate": "2030-06-30T10:00:00.000Z",
+        "productOrderItem": [
+            {
+                "@type": "ProductOrderItem",
+                "id": "1",
+                "action": "add",
+                "quantity": 1,
+                "productOffering": {"@type": "ProductOfferingRef", "id": first[0], "name": first[1]},
+                "itemPrice": _price(first),
+            },
+            {
+                "@type": "ProductOrderItem",
+                "id": "2",
+                "action": "modify",
+                "quantity": 2,
+                "productOffering": {"@type": "ProductOfferingRef", "id": second[0], "name": second[1]},
+                "itemPrice": _price(second),
+            },
+        ],
+        "relatedParty": [
+            {
+                "@type": "RelatedPartyRefOrPartyRoleRef",
+                "role": "customer",
+                "partyOrPartyRole": {
+                    "@type": "PartyRef",
+                    "id": f"CUST-{n % 100000:06d}",
+                    "name": customer,
+                    "@referredType": "Individual",
+                },
+            }
+        ],
+        "externalId": [{"@type": "ExternalIdentifier", "id": f"YYT-B{n:08d}", "owner": "营业厅"}],
+        "note": [
+            {
+                "@type": "Note",
+                "id": "1",
+                "author": "营业员 王小二",
+                "date": "2025-03-01T09:30:00.000Z",
+                "text": "客户要求周末上门安装，请提前电话联系。",
+            }
+        ],
+    }
+
+
+@dataclass
+class SeedInfo:
+    orders: int
+    seconds: float
+    sample_ids: list[str]
+    now: dt.datetime
+
+
+def reset_schema(url: str) -> None:
+    """An empty, migrated database: a new SQLite file, or all tables dropped on PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        engine.dispose()
+    upgrade(url)
+
+
+def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None = None) -> SeedInfo:
+    """Insert `orders` product orders (2 items, a related party, a note and an external id each)."""
+    started = time.perf_counter()
+    reset_schema(url)
+    rng = random.Random(rng_seed)
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    engine = make_engine(url)
+    sample: list[str] = []
+    tables = {
+        "order": ProductOrder.__table__,
+        "item": ProductOrderItem.__table__,
+        "party": ProductOrderRelatedParty.__table__,
+        "note": ProductOrderNote.__table__,
+        "ext": ProductOrderExternalIdentifier.__table__,
+    }
+    with engine.begin() as conn:
+        for start in range(1, orders + 1, BATCH):
+            rows: dict[str, list[dict[str, Any]]] = {k: [] for k in tables}
+            for pk in range(start, min(start + BATCH, orders + 1)):
+                id_ = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                if rng.random() < 0.02 and len(sample) < 5000:
+                    sample.append(id_)
+                created = now - dt.timedelta(seconds=rng.randrange(SEED_DAYS * 86400))
+                customer = CUSTOMERS[pk % len(CUSTOMERS)]
+                first, second = rng.choice(OFFERINGS), rng.choice(OFFERINGS)
+                rows["order"].append(
+                    {
+                        "pk": pk, "id": id_, "state": rng.choice(STATES),
+                        "category": CATEGORIES[pk % len(CATEGORIES)],
+                        "description": f"营业厅受理：{customer}办理{first[1]}及{second[1]}",
+                        "priority": rng.choice(PRIORITIES), "notification_contact": None,
+                        "cancellation_reason": None, "billing_account_id": f"BA-{pk % 50000:06d}",
+                        "order_date": created, "completion_date": None, "cancellation_date": None,
+                        "expected_completion_date": created + dt.timedelta(days=3),
+                        "requested_start_date": None,
+                        "requested_completion_date": created + dt.timedelta(days=7),
+                        "at_type": "ProductOrder", "at_base_type": None, "at_schema_location": None,
+                        "extension": {},
+                    }
+                )
+                for position, offering in enumerate((first, second)):
+                    rows["item"].append(
+                        {
+                            "pk": 2 * pk - 1 + position, "order_pk": pk, "parent_item_pk": None,
+                            "item_id": str(position + 1), "action": rng.choice(ACTIONS), "state": None,
+                            "quantity": 1 + position, "product_offering_id": offering[0],
+                            "product_offering_name": offering[1], "at_type": "ProductOrderItem",
+                            "at_base_type": None, "at_schema_location": None,
+                            "extension": {"itemPrice": _price(offering)}, "position": position,
+                        }
+                    )
+                rows["party"].append(
+                    {
+                        "pk": pk, "order_pk": pk, "role": "customer", "party_id": f"CUST-{pk % 100000:06d}",
+                        "party_href": None, "party_name": customer, "party_referred_type": "Individual",
+                        "party_at_type": "PartyRef", "at_type": "RelatedPartyRefOrPartyRoleRef",
+                        "at_base_type": None, "at_schema_location": None, "extension": {}, "position": 0,
+                    }
+                )
+                rows["note"].append(
+                    {
+                        "pk": pk, "order_pk": pk, "note_id": "1", "author": "营业员 王小二", "date": created,
+                        "text": "客户要求周末上门安装，请提前电话联系。", "at_type": "Note",
+                        "at_base_type": None, "at_schema_location": None, "extension": {}, "position": 0,
+                    }
+                )
+                rows["ext"].append(
+                    {
+                        "pk": pk, "order_pk": pk, "identifier": f"YYT-{pk:08d}", "owner": "营业厅",
+                        "identifier_type": None, "at_type": "ExternalIdentifier", "at_base_type": None,
+                        "at_schema_location": None, "extension": {}, "position": 0,
+                    }
+                )
+            for key, table in tables.items():
+                conn.execute(table.insert(), rows[key])
+        if engine.dialect.name == "postgresql":
+            # Explicit keys leave the sequences behind: move them past the seeded rows.
+            for table in tables.values():
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'pk'), "
+                        f"(SELECT COALESCE(MAX(pk), 1) FROM {table.name}))"
+                    )
+                )
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return SeedInfo(orders, time.perf_counter() - started, sample, now)
+
+
+def count_orders(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        total = conn.scalar(select(func.count()).select_from(ProductOrder.__table__)) or 0
+    engine.dispose()
+    return int(total)
+
+
+__all__ = ["ACTIONS", "STATES", "SeedInfo", "count_orders", "order_body", "seed", "reset_schema"]
