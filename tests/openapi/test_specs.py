@@ -11,6 +11,7 @@ import pytest
 import yaml
 from connexion.resolver import Resolution, Resolver
 from openapi_spec_validator import validate
+from starlette.responses import JSONResponse
 
 from tmf_api.specs import SPEC_ROOT, available_specs, load_spec
 
@@ -133,8 +134,8 @@ class _DummyResolver(Resolver):
     """Resolves every operation to a coroutine that does nothing."""
 
     def resolve(self, operation: Any) -> Resolution:
-        async def handler(*args: Any, **kwargs: Any) -> None:
-            return None
+        async def handler(*args: Any, **kwargs: Any) -> JSONResponse:
+            return JSONResponse({"dummy": True})
 
         return Resolution(handler, operation.operation_id)
 
@@ -143,3 +144,19 @@ class _DummyResolver(Resolver):
 def test_loads_in_connexion(api: str, version: str) -> None:
     app = connexion.AsyncApp(__name__, specification_dir=str(Path(__file__).parent))
     app.add_api(load_spec(api, version), resolver=_DummyResolver())
+    # the first request builds the routes and the validators
+    assert app.test_client().get("/no-such-path").status_code == 404
+
+
+def test_v4_ctk_create_body_accepted() -> None:
+    """The official v4 conformance kit's create body must pass request validation."""
+    app = connexion.AsyncApp(__name__)
+    app.add_api(load_spec("TMF622", "v4"), resolver=_DummyResolver())
+    client = app.test_client()
+    body = {
+        "productOrderItem": [{"id": "123", "action": "add"}],
+        "relatedParty": [{"id": "456-dd-df45", "@referredType": "Individual"}],
+    }
+    url = "/tmf-api/productOrderingManagement/v4/productOrder"
+    assert client.post(url, json=body).status_code == 200
+    assert client.post(url, json={"productOrderItem": [{"id": "1", "action": "bogus"}]}).status_code == 400
