@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import sqlite3
@@ -175,6 +176,7 @@ class Result:
     p99_ms: float
     mean_ms: float
     server_cpu_ms_per_req: float
+    client_cpu_ms_per_req: float
     peak_rss_mib: float
     peak_rss_scope: str
     first_error: str | None = None
@@ -230,41 +232,81 @@ def _drive_sequential(base_url: str, work: Workload, scenario: str, first: int, 
     return latencies, errors, first_error
 
 
-def run_scenario(server: Server, work: Workload, scenario: str, count: int, warmup: int, concurrency: int) -> Result:
-    def drive(first: int, n: int) -> tuple[list[float], int, str | None]:
+@dataclass
+class _Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str | None = None
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+
+def _client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_scenario(
+    servers: list[Server], work: Workload, scenario: str, count: int, warmup: int, concurrency: int, rounds: int
+) -> list[Result]:
+    """One scenario on every server, in `rounds` alternating slices so background load hits all alike."""
+
+    def drive(server: Server, first: int, n: int) -> tuple[list[float], int, str | None]:
         if concurrency == 1:
             return _drive_sequential(server.base_url, work, scenario, first, n)
         return asyncio.run(_drive(server.base_url, work, scenario, first, n, concurrency))
 
     # Request numbers keep growing across runs so POST bodies (external ids) stay distinct.
-    drive(work.counter, warmup)
+    for server in servers:
+        drive(server, work.counter, warmup)
     work.counter += warmup
-    scoped = reset_peak_rss(server.pid)
-    cpu_before = cpu_seconds(server.pid)
-    started = time.perf_counter()
-    latencies, errors, first_error = drive(work.counter, count)
-    seconds = time.perf_counter() - started
-    cpu = cpu_seconds(server.pid) - cpu_before
-    work.counter += count
-    status = proc_status(server.pid)
-    ordered = sorted(latencies)
-    return Result(
-        server=server.name,
-        scenario=scenario,
-        concurrency=concurrency,
-        requests=count,
-        errors=errors,
-        seconds=round(seconds, 3),
-        rps=round(count / seconds, 1),
-        p50_ms=round(percentile(ordered, 0.50) * 1000, 2),
-        p95_ms=round(percentile(ordered, 0.95) * 1000, 2),
-        p99_ms=round(percentile(ordered, 0.99) * 1000, 2),
-        mean_ms=round(statistics.fmean(ordered) * 1000, 2),
-        server_cpu_ms_per_req=round(cpu * 1000 / count, 2),
-        peak_rss_mib=round(status.get("VmHWM", 0) / 1024, 1),
-        peak_rss_scope="scenario" if scoped else "since start",
-        first_error=first_error,
-    )
+    scoped = all([reset_peak_rss(server.pid) for server in servers])
+    tallies = {server.name: _Tally() for server in servers}
+    rounds = max(1, min(rounds, count))
+    sizes = [count // rounds + (1 if i < count % rounds else 0) for i in range(rounds)]
+    first = work.counter
+    for index, size in enumerate(sizes):
+        order = servers if index % 2 == 0 else list(reversed(servers))
+        for server in order:
+            tally = tallies[server.name]
+            cpu_before, client_before = cpu_seconds(server.pid), _client_cpu()
+            started = time.perf_counter()
+            latencies, errors, first_error = drive(server, first, size)
+            tally.seconds += time.perf_counter() - started
+            tally.server_cpu += cpu_seconds(server.pid) - cpu_before
+            tally.client_cpu += _client_cpu() - client_before
+            tally.latencies += latencies
+            tally.errors += errors
+            tally.first_error = tally.first_error or first_error
+        first += size
+    work.counter = first
+    results = []
+    for server in servers:
+        tally = tallies[server.name]
+        ordered = sorted(tally.latencies)
+        status = proc_status(server.pid)
+        results.append(
+            Result(
+                server=server.name,
+                scenario=scenario,
+                concurrency=concurrency,
+                requests=count,
+                errors=tally.errors,
+                seconds=round(tally.seconds, 3),
+                rps=round(count / tally.seconds, 1),
+                p50_ms=round(percentile(ordered, 0.50) * 1000, 2),
+                p95_ms=round(percentile(ordered, 0.95) * 1000, 2),
+                p99_ms=round(percentile(ordered, 0.99) * 1000, 2),
+                mean_ms=round(statistics.fmean(ordered) * 1000, 2),
+                server_cpu_ms_per_req=round(tally.server_cpu * 1000 / count, 2),
+                client_cpu_ms_per_req=round(tally.client_cpu * 1000 / count, 2),
+                peak_rss_mib=round(status.get("VmHWM", 0) / 1024, 1),
+                peak_rss_scope="scenario" if scoped else "since start",
+                first_error=tally.first_error,
+            )
+        )
+    return results
 
 
 # -- databases -----------------------------------------------------------------------------------
@@ -416,6 +458,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--list-requests", type=int, help="requests per list scenario (default 300; --quick: 50)")
     parser.add_argument("--warmup", type=int, help="unmeasured requests before each scenario (default 100; --quick: 20)")
     parser.add_argument("--concurrency", default="1,8", help="comma-separated concurrency levels (default 1,8)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per scenario (default 4)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="subset of get,list,post")
     parser.add_argument("--servers", default="ours,bare", help="subset of ours,bare")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (databases, server logs)")
@@ -468,12 +511,12 @@ def main(argv: list[str] | None = None) -> int:
             for scenario in args.scenario_list:
                 count = args.list_requests if scenario == "list" else args.requests
                 warmup = min(args.warmup, max(5, count // 5)) if scenario == "list" else args.warmup
-                for server in servers:
-                    result = run_scenario(server, work, scenario, count, warmup, concurrency)
+                for result in run_scenario(servers, work, scenario, count, warmup, concurrency, args.rounds):
                     results.append(result)
                     print(
-                        f"  {scenario:<5} c={concurrency:<2} {server.name:<5} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.2f} ms"
-                        f"  p95 {result.p95_ms:7.2f} ms  cpu {result.server_cpu_ms_per_req:6.2f} ms/req  errors {result.errors}",
+                        f"  {scenario:<5} c={concurrency:<2} {result.server:<5} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.2f} ms"
+                        f"  p95 {result.p95_ms:7.2f} ms  server cpu {result.server_cpu_ms_per_req:6.2f} ms/req"
+                        f"  client cpu {result.client_cpu_ms_per_req:5.2f} ms/req  errors {result.errors}",
                         flush=True,
                     )
                     if result.first_error:
