@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import connexion
+from connexion.datastructures import MediaTypeDict
 from connexion.options import SwaggerUIOptions
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import HTMLResponse, Response
@@ -15,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 from sid_model.db import make_engine
 from tmf_api.adapter.handlers import EngineResolver
 from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
-from tmf_api.adapter.validation import NamingParameterValidator
+from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.apis import RULES
 from tmf_api.engine.mapping import MAPPINGS_ROOT, load_mapping
 from tmf_api.engine.resource import ApiRuntime
@@ -23,6 +24,10 @@ from tmf_api.settings import Settings
 from tmf_api.specs import available_specs, load_spec
 
 DOCS_PATH = "/docs"
+VALIDATORS = {
+    "parameter": NamingParameterValidator,
+    "body": MediaTypeDict({"*/*json": CachedJSONBodyValidator}),
+}
 
 
 def served_apis(settings: Settings) -> list[tuple[str, str]]:
@@ -97,7 +102,7 @@ def create_app(settings: Settings) -> ASGIApp:
             strict_validation=False,
             validate_responses=False,
             pythonic_params=False,
-            validator_map={"parameter": NamingParameterValidator},
+            validator_map=VALIDATORS,
         )
         allow.add(runtime.base_path, runtime.spec["paths"])
         routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)

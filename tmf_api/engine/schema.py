@@ -69,6 +69,8 @@ class SchemaView:
     def type_name(self) -> str | None:
         """The `@type` value objects of this schema carry: the schema name, unless a `oneOf` base."""
         first = self._deref(self.raw)
+        if first.name is None:
+            first = SchemaView(self._doc, first.raw, self.name)
         alternatives = first.raw.get("oneOf") or first.raw.get("anyOf")
         if alternatives and not first.raw.get("properties"):
             # A bare union (e.g. PartyRefOrPartyRoleRef) is never a concrete type: take the first.
