@@ -38,7 +38,8 @@ class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     def _validator(self) -> Any:
         entry = self._compiled.get(id(self._schema))
         if entry is None or entry[0] is not self._schema:
-            entry = (self._schema, Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+            checker = Draft4Validator.FORMAT_CHECKER
+            entry = (self._schema, Draft4RequestValidator(self._schema, format_checker=checker))
             self._compiled[id(self._schema)] = entry
         return entry[1]
 
