@@ -1,0 +1,27 @@
+"""`tmf serve --demo-data`: loaded once into an empty database, consistent with the APIs."""
+
+from __future__ import annotations
+
+from tests.api.test_tmf622 import V4, V5
+from tests.fixtures.app import make_client
+from tmf_api.demo import load_demo_data
+
+
+def test_demo_data_loads_once_and_reads_through_both_versions(database_url: str) -> None:
+    with make_client(database_url) as client:
+        loaded = load_demo_data(client.app)
+        assert loaded["productOrder"] >= 5 and loaded["cancelProductOrder"] >= 1
+        assert load_demo_data(client.app) == {}  # not into a database that holds orders
+        v5 = client.get(f"{V5}/productOrder", params={"limit": "1000"})  # validated against the official v5
+        assert int(v5.headers["x-total-count"]) == loaded["productOrder"]
+        states = {order["state"] for order in v5.json()}
+        assert {"acknowledged", "inProgress", "completed", "cancelled"} <= states
+        prices = [
+            price["price"]["taxIncludedAmount"]
+            for order in v5.json()
+            for item in order["productOrderItem"]
+            for price in item.get("itemPrice", [])
+        ]
+        assert prices and all(p["unit"] == "CNY" for p in prices)
+        v4 = client.get(f"{V4}/productOrder", params={"limit": "1000"}).json()
+        assert all({"id", "href", "orderDate", "state", "productOrderItem", "relatedParty"} <= set(o) for o in v4)
