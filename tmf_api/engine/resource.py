@@ -181,6 +181,9 @@ class ResourceService:
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         row.id = str(uuid.uuid4())
+        type_column = self.node.column_for("@type")
+        if type_column is not None and getattr(row, type_column.column) is None:
+            setattr(row, type_column.column, self.schema.type_name)
         for column, value in self.resource.on_create.items():
             setattr(row, column, utcnow() if value == "$now" else value)
         if self.rules.prepare is not None:
