@@ -1,4 +1,4 @@
-"""SID Customer Order ABE: ProductOrder, its items and the cancellation requests against it."""
+"""SID Product Order ABE: ProductOrder, its items and the cancellation requests against it."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
 
 
 class CancelProductOrder(Base, Extensible):
-    """A request to cancel a ProductOrder, processed as a task (SID: Customer Order ABE)."""
+    """A request to cancel a ProductOrder, processed as a task (SID Product Order ABE)."""
 
     __tablename__ = "cancel_product_order"
 
