@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from sid_model.base import Base
+from sid_model.customer_bill import (
+    AppliedCustomerBillingRate,
+    BillCycle,
+    CustomerBill,
+    CustomerBillOnDemand,
+    CustomerBillRelatedParty,
+)
 from sid_model.product_order import (
     CancelProductOrder,
     ProductOrder,
@@ -11,15 +18,38 @@ from sid_model.product_order import (
     ProductOrderNote,
     ProductOrderRelatedParty,
 )
+from sid_model.trouble_ticket import (
+    TroubleTicket,
+    TroubleTicketExternalIdentifier,
+    TroubleTicketNote,
+    TroubleTicketRelatedEntity,
+    TroubleTicketRelatedParty,
+    TroubleTicketSpecification,
+    TroubleTicketSpecificationRelatedParty,
+    TroubleTicketStatusChange,
+)
 
 __all__ = [
+    "AppliedCustomerBillingRate",
     "Base",
+    "BillCycle",
     "CancelProductOrder",
+    "CustomerBill",
+    "CustomerBillOnDemand",
+    "CustomerBillRelatedParty",
     "ProductOrder",
     "ProductOrderExternalIdentifier",
     "ProductOrderItem",
     "ProductOrderNote",
     "ProductOrderRelatedParty",
+    "TroubleTicket",
+    "TroubleTicketExternalIdentifier",
+    "TroubleTicketNote",
+    "TroubleTicketRelatedEntity",
+    "TroubleTicketRelatedParty",
+    "TroubleTicketSpecification",
+    "TroubleTicketSpecificationRelatedParty",
+    "TroubleTicketStatusChange",
     "entity_class",
 ]
 

@@ -7,11 +7,20 @@ key with ON DELETE CASCADE); the columns live here once.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sid_model.base import Extensible, Positioned
+
+
+def children(target: str) -> Any:
+    """A child collection: owned (deleted with its parent), kept in client order.
+
+    Loaded with the parent in one batched SELECT per level: every render needs the whole tree.
+    """
+    return relationship(target, cascade="all, delete-orphan", order_by=f"{target}.position", lazy="selectin")
 
 
 class RelatedPartyColumns(Extensible, Positioned):
@@ -40,3 +49,14 @@ class ExternalIdentifierColumns(Extensible, Positioned):
     identifier: Mapped[str | None] = mapped_column(String(500), index=True)
     owner: Mapped[str | None] = mapped_column(String(200))
     identifier_type: Mapped[str | None] = mapped_column(String(200))
+
+
+class RelatedEntityColumns(Extensible, Positioned):
+    """A reference to any other entity, with the role it plays (TMF RelatedEntity)."""
+
+    role: Mapped[str | None] = mapped_column(String(200))
+    entity_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    entity_href: Mapped[str | None] = mapped_column(String(500))
+    entity_name: Mapped[str | None] = mapped_column(String(500))
+    entity_referred_type: Mapped[str | None] = mapped_column(String(100), index=True)
+    entity_at_type: Mapped[str | None] = mapped_column(String(100))

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-# The resource's own href is not stored: it is rendered from the base URL the client used and
-# the API version it called, since one row serves v4 and v5.
 from sid_model.base import Base, Extensible, Positioned
-from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns
-
-
-def _children(target: str) -> Any:
-    """A child collection: owned (deleted with its parent), kept in client order.
-
-    Loaded with the parent in one batched SELECT per level: every render needs the whole tree.
-    """
-    return relationship(target, cascade="all, delete-orphan", order_by=f"{target}.position", lazy="selectin")
+from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns, children
 
 
 class ProductOrder(Base, Extensible):
-    """A customer's request to provide, change or cease products (SID ProductOrder)."""
+    """A customer's request to provide, change or cease products (SID ProductOrder).
+
+    The resource's own href is not stored: it is rendered from the base URL the client used and
+    the API version it called, since one row serves v4 and v5.
+    """
 
     __tablename__ = "product_order"
 
@@ -44,10 +37,10 @@ class ProductOrder(Base, Extensible):
     requested_start_date: Mapped[dt.datetime | None] = mapped_column()
     requested_completion_date: Mapped[dt.datetime | None] = mapped_column()
 
-    items: Mapped[list[ProductOrderItem]] = _children("ProductOrderItem")
-    related_parties: Mapped[list[ProductOrderRelatedParty]] = _children("ProductOrderRelatedParty")
-    notes: Mapped[list[ProductOrderNote]] = _children("ProductOrderNote")
-    external_identifiers: Mapped[list[ProductOrderExternalIdentifier]] = _children(
+    items: Mapped[list[ProductOrderItem]] = children("ProductOrderItem")
+    related_parties: Mapped[list[ProductOrderRelatedParty]] = children("ProductOrderRelatedParty")
+    notes: Mapped[list[ProductOrderNote]] = children("ProductOrderNote")
+    external_identifiers: Mapped[list[ProductOrderExternalIdentifier]] = children(
         "ProductOrderExternalIdentifier"
     )
 
@@ -71,7 +64,7 @@ class ProductOrderItem(Base, Extensible, Positioned):
     product_offering_id: Mapped[str | None] = mapped_column(String(200), index=True)
     product_offering_name: Mapped[str | None] = mapped_column(String(500))
 
-    children: Mapped[list[ProductOrderItem]] = _children("ProductOrderItem")
+    children: Mapped[list[ProductOrderItem]] = children("ProductOrderItem")
 
 
 class ProductOrderRelatedParty(Base, RelatedPartyColumns):

@@ -1,0 +1,116 @@
+"""SID Customer Bill ABE: applied billing rates, the bills that gather them, and bill runs on demand.
+
+Amounts are exact decimals (NUMERIC(18, 2)) in the bill's currency; no float ever holds money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sid_model.base import Base, Extensible
+from sid_model.common import RelatedPartyColumns, children
+
+Money = Numeric(18, 2)
+Rate = Numeric(7, 4)
+
+
+class BillCycle(Base, Extensible):
+    """When an account is billed: billing, charge, credit, mailing and due dates (TMF678 v5)."""
+
+    __tablename__ = "bill_cycle"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    billing_date: Mapped[dt.datetime | None] = mapped_column()
+    charge_date: Mapped[dt.datetime | None] = mapped_column()
+    credit_date: Mapped[dt.datetime | None] = mapped_column()
+    mailing_date: Mapped[dt.datetime | None] = mapped_column()
+    payment_due_date: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CustomerBill(Base, Extensible):
+    """A bill for one billing account: the sum of its applied rates, with tax (SID CustomerBill)."""
+
+    __tablename__ = "customer_bill"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    bill_no: Mapped[str | None] = mapped_column(String(100), index=True)
+    state: Mapped[str | None] = mapped_column(String(50), index=True)
+    category: Mapped[str | None] = mapped_column(String(100))
+    run_type: Mapped[str | None] = mapped_column(String(50))
+    bill_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    last_update: Mapped[dt.datetime | None] = mapped_column()
+    next_bill_date: Mapped[dt.datetime | None] = mapped_column()
+    payment_due_date: Mapped[dt.datetime | None] = mapped_column()
+    billing_period_start: Mapped[dt.datetime | None] = mapped_column()
+    billing_period_end: Mapped[dt.datetime | None] = mapped_column()
+    billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    billing_account_name: Mapped[str | None] = mapped_column(String(500))
+    bill_cycle_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_due: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    remaining_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    tax_excluded_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    tax_included_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+
+    related_parties: Mapped[list[CustomerBillRelatedParty]] = children("CustomerBillRelatedParty")
+
+
+class CustomerBillRelatedParty(Base, RelatedPartyColumns):
+    __tablename__ = "customer_bill_related_party"
+
+    bill_pk: Mapped[int] = mapped_column(ForeignKey("customer_bill.pk", ondelete="CASCADE"), index=True)
+
+
+class AppliedCustomerBillingRate(Base, Extensible):
+    """One charge applied to a billing account (a product's one-time or recurring price), billed once."""
+
+    __tablename__ = "applied_customer_billing_rate"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    # oneTime | recurring | usage … (v4 `type`, v5 `appliedBillingRateType`)
+    rate_type: Mapped[str | None] = mapped_column(String(50), index=True)
+    date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    is_billed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    bill_id: Mapped[str | None] = mapped_column(
+        ForeignKey("customer_bill.id", ondelete="SET NULL"), index=True
+    )
+    product_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    product_name: Mapped[str | None] = mapped_column(String(500))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    tax_excluded_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    tax_included_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    tax_rate: Mapped[decimal.Decimal | None] = mapped_column(Rate)
+    period_start: Mapped[dt.datetime | None] = mapped_column()
+    period_end: Mapped[dt.datetime | None] = mapped_column()
+    # Where the charge comes from: the order item whose completion applied it.
+    product_order_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    product_order_item_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class CustomerBillOnDemand(Base, Extensible):
+    """A request to bill an account now rather than at its cycle's date (a task)."""
+
+    __tablename__ = "customer_bill_on_demand"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(50), index=True)
+    last_update: Mapped[dt.datetime | None] = mapped_column()
+    billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    billing_account_name: Mapped[str | None] = mapped_column(String(500))
+    customer_bill_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    customer_bill_href: Mapped[str | None] = mapped_column(String(500))
