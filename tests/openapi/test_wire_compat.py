@@ -26,6 +26,7 @@ from tmf_api.specs import load_spec
 CASES: list[tuple[str, str, str]] = [
     ("TMF622", "v4", "TMF622/v4/TMF622-ProductOrder-v4.0.0.swagger.json"),
     ("TMF622", "v5", "TMF622/v5/TMF622-ProductOrdering-v5.0.0.oas.yaml"),
+    ("TMF621", "v4", "TMF621/v4/TMF621-TroubleTicket-v4.0.0.swagger.json"),
 ]
 
 METHODS = ("get", "put", "post", "patch", "delete")
