@@ -27,6 +27,7 @@ CASES: list[tuple[str, str, str]] = [
     ("TMF622", "v4", "TMF622/v4/TMF622-ProductOrder-v4.0.0.swagger.json"),
     ("TMF622", "v5", "TMF622/v5/TMF622-ProductOrdering-v5.0.0.oas.yaml"),
     ("TMF621", "v4", "TMF621/v4/TMF621-TroubleTicket-v4.0.0.swagger.json"),
+    ("TMF621", "v5", "TMF621/v5/TMF621-Trouble_Ticket-v5.0.1.oas.yaml"),
 ]
 
 METHODS = ("get", "put", "post", "patch", "delete")
