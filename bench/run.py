@@ -384,6 +384,16 @@ def check_equivalence(ours: Server, bare: Server, work: Workload) -> dict[str, A
     return out
 
 
+def source_revision() -> str:
+    """The commit benchmarked, marked `-dirty` when the working tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -532,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             "started_at": started_at.isoformat(timespec="seconds"),
             "command": " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else " ".join(argv),
+            "revision": source_revision(),
             "machine": machine(),
             "database": db_info | {"orders": args.orders, "seed_seconds": round(info.seconds, 1)},
             "settings": {
