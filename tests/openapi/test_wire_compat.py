@@ -29,6 +29,7 @@ CASES: list[tuple[str, str, str]] = [
     ("TMF621", "v4", "TMF621/v4/TMF621-TroubleTicket-v4.0.0.swagger.json"),
     ("TMF621", "v5", "TMF621/v5/TMF621-Trouble_Ticket-v5.0.1.oas.yaml"),
     ("TMF678", "v4", "TMF678/v4/TMF678-CustomerBill-v4.0.0.swagger.json"),
+    ("TMF678", "v5", "TMF678/v5/TMF678-CustomerBill-v5.0.0.oas.yaml"),
 ]
 
 METHODS = ("get", "put", "post", "patch", "delete")
