@@ -24,4 +24,6 @@ def test_demo_data_loads_once_and_reads_through_both_versions(database_url: str)
         ]
         assert prices and all(p["unit"] == "CNY" for p in prices)
         v4 = client.get(f"{V4}/productOrder", params={"limit": "1000"}).json()
-        assert all({"id", "href", "orderDate", "state", "productOrderItem", "relatedParty"} <= set(o) for o in v4)
+        assert all(
+            {"id", "href", "orderDate", "state", "productOrderItem", "relatedParty"} <= set(o) for o in v4
+        )

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sid_model import ProductOrder
+from tmf_api.apis import billing
 from tmf_api.engine.document import JSON
-from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
+from tmf_api.engine.resource import RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import bad_request
 
 
@@ -26,23 +27,10 @@ def _prepare_order(service: ResourceService, session: Session, row: Any, body: J
     row.state = requested
 
 
-def _move(runtime: ApiRuntime, session: Session, service: ResourceService, row: Any, target: str) -> None:
-    """A server-driven transition, checked against the same lifecycle as client PATCHes."""
-    assert service.lifecycle is not None
-    if not service.lifecycle.can_move(row.state, target):
-        raise AssertionError(
-            f"{service.resource.path} {row.id}: {row.state} -> {target} is not in the lifecycle"
-        )
-    row.state = target
-    session.flush()
-    runtime.notify(session, Change("stateChange", service.resource.path, row, ["state"]))
-
-
 def _process_cancellation(
     service: ResourceService, session: Session, cancel: Any, ctx: RequestContext
 ) -> None:
-    runtime = service.runtime
-    orders = runtime.services["productOrder"]
+    orders = service.runtime.services["productOrder"]
     assert orders.lifecycle is not None
     order = session.scalars(
         select(ProductOrder).where(ProductOrder.id == cancel.product_order_id)
@@ -51,14 +39,14 @@ def _process_cancellation(
         raise bad_request(f"productOrder.id {cancel.product_order_id!r} refers to no ProductOrder")
     if order.state not in orders.lifecycle.groups["cancellable"]:
         # The order stays as it is; the request ends in the version's refusal state.
-        _move(runtime, session, service, cancel, service.resource.options["refused_state"])
+        service.move(session, cancel, service.resource.options["refused_state"])
         return
-    _move(runtime, session, service, cancel, "inProgress")
+    service.move(session, cancel, "inProgress")
     if order.state == "draft":
-        _move(runtime, session, orders, order, "cancelled")
+        orders.move(session, order, "cancelled")
     else:
         for step in ("assessingCancellation", "pendingCancellation", "cancelled"):
-            _move(runtime, session, orders, order, step)
+            orders.move(session, order, step)
     now = utcnow()
     order.cancellation_date = now
     order.cancellation_reason = cancel.cancellation_reason
@@ -66,10 +54,33 @@ def _process_cancellation(
         if item.state not in orders.lifecycle.final:
             item.state = "cancelled"
     cancel.effective_cancellation_date = now
-    _move(runtime, session, service, cancel, "done")
+    service.move(session, cancel, "done")
+
+
+def _on_order_state_change(
+    service: ResourceService,
+    session: Session,
+    order: Any,
+    old_state: str | None,
+    changed: list[str],
+    ctx: RequestContext,
+) -> None:
+    if order.state != "completed":
+        return
+    # Items complete with their order unless they already ended otherwise (TMF622 user guide).
+    assert service.lifecycle is not None
+    item_final = set(service.lifecycle.groups["item_final"])
+    stack = list(order.items)
+    while stack:
+        item = stack.pop()
+        if item.state not in item_final:
+            item.state = "completed"
+        stack.extend(item.children)
+    order.completion_date = order.completion_date or utcnow()
+    billing.apply_order_charges(session, order, utcnow())
 
 
 RULES = {
-    "productOrder": Rules(prepare=_prepare_order),
+    "productOrder": Rules(prepare=_prepare_order, on_state_change=_on_order_state_change),
     "cancelProductOrder": Rules(after_create=_process_cancellation),
 }

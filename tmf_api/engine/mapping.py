@@ -71,7 +71,10 @@ class ResourceMapping:
     lifecycle: str | None
     state_attribute: str | None
     on_create: dict[str, Any]
+    on_update: dict[str, Any]
     server_owned: frozenset[str]
+    # When set, the only first-level attributes a PATCH may touch.
+    patchable: frozenset[str] | None
     options: dict[str, Any]
 
 
@@ -148,8 +151,9 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
     }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]
-        for column in spec.get("on_create", {}):
-            _python_type(sa_inspect(node.entity), column, f"resource {path}, on_create")
+        for key in ("on_create", "on_update"):
+            for column in spec.get(key, {}):
+                _python_type(sa_inspect(node.entity), column, f"resource {path}, {key}")
         resources[path] = ResourceMapping(
             path=path,
             node=node,
@@ -159,7 +163,9 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             lifecycle=spec.get("lifecycle"),
             state_attribute=spec.get("state_attribute"),
             on_create=dict(spec.get("on_create", {})),
+            on_update=dict(spec.get("on_update", {})),
             server_owned=frozenset(spec.get("server_owned", [])) | {"id", "href"},
+            patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
             options={k: v for k, v in spec.items() if k not in known},
         )
     return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)

@@ -46,12 +46,15 @@ class Rules:
     prepare(service, session, row, body): after the generic create has filled the new row
     (e.g. honour v5 `requestedInitialState`); after_create(service, session, row, ctx): once the
     row is stored (e.g. process a cancellation); on_state_change(service, session, row,
-    old_state, ctx): after a legal PATCH of the state.
+    old_state, changed, ctx): after a legal PATCH of the state, `changed` naming the first-level
+    attributes the patch changed.
     """
 
     prepare: Callable[[ResourceService, Session, Any, JSON], None] | None = None
     after_create: Callable[[ResourceService, Session, Any, RequestContext], None] | None = None
-    on_state_change: Callable[[ResourceService, Session, Any, str | None, RequestContext], None] | None = None
+    on_state_change: (
+        Callable[[ResourceService, Session, Any, str | None, list[str], RequestContext], None] | None
+    ) = None
 
 
 @dataclass
@@ -108,6 +111,13 @@ class ResourceService:
     @property
     def server_owned(self) -> frozenset[str]:
         return self.resource.server_owned
+
+    @cached_property
+    def not_patchable(self) -> frozenset[str]:
+        owned = self.resource.server_owned
+        if self.resource.patchable is None:
+            return owned
+        return owned | (frozenset(self.schema.properties) - self.resource.patchable)
 
     @cached_property
     def patch_validator(self) -> OAS30Validator:
@@ -220,7 +230,7 @@ class ResourceService:
     def patch(self, session: Session, id_: str, media_type: str, body: Any, ctx: RequestContext) -> JSON:
         row = self._load(session, id_)
         current = render(self.node, row, self.href(ctx, row.id))
-        touched = patching.top_level_names(media_type, body) & self.server_owned
+        touched = patching.top_level_names(media_type, body) & self.not_patchable
         if touched:
             raise bad_request(
                 f"{', '.join(sorted(touched))} cannot be patched: set by the server",
@@ -238,12 +248,12 @@ class ResourceService:
             raise TMFError(415, f"Unsupported media type {media_type!r}")
         if not isinstance(updated, dict):
             raise bad_request("The patch must leave a JSON object")
-        for name in self.server_owned:
+        for name in self.not_patchable:
             if updated.get(name) != current.get(name):
                 raise bad_request(
                     f"{name} cannot be patched: set by the server", reason="Attribute not patchable"
                 )
-        errors = sorted(self.patch_validator.iter_errors(_without(updated, self.server_owned)), key=str)
+        errors = sorted(self.patch_validator.iter_errors(_without(updated, self.not_patchable)), key=str)
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"
@@ -251,8 +261,8 @@ class ResourceService:
         old_state = self.state_of(row)
         new_state = updated.get(self.resource.state_attribute or "")
         lifecycle = self.lifecycle
-        legal = isinstance(new_state, str) and lifecycle is not None and lifecycle.can_move(
-            old_state, new_state
+        legal = (
+            isinstance(new_state, str) and lifecycle is not None and lifecycle.can_move(old_state, new_state)
         )
         if lifecycle is not None and new_state != old_state and not legal:
             allowed = lifecycle.allowed(old_state)
@@ -267,14 +277,29 @@ class ResourceService:
             build(self.node, updated, row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
+        for column, value in self.resource.on_update.items():
+            setattr(row, column, utcnow() if value == "$now" else value)
         session.flush()
         if old_state != self.state_of(row):
             if self.rules.on_state_change is not None:
-                self.rules.on_state_change(self, session, row, old_state, ctx)
+                self.rules.on_state_change(self, session, row, old_state, changed, ctx)
             self.runtime.notify(session, Change("stateChange", self.resource.path, row, ["state"]))
         if changed:
             self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, changed))
         return self.document(row, ctx)
+
+    def move(self, session: Session, row: Any, target: str) -> None:
+        """A server-driven transition (task processing, fulfilment), held to the same lifecycle."""
+        if self.lifecycle is None or self._state_column is None:
+            raise AssertionError(f"{self.resource.path} has no lifecycle")
+        current = self.state_of(row)
+        if not self.lifecycle.can_move(current, target):
+            # A rule moving a row along a path its lifecycle does not have is a bug, not bad input.
+            raise AssertionError(f"{self.resource.path} {row.id}: {current} -> {target} is not a transition")
+        setattr(row, self._state_column, target)
+        session.flush()
+        change = Change("stateChange", self.resource.path, row, [self.lifecycle.attribute])
+        self.runtime.notify(session, change)
 
     def delete(self, session: Session, id_: str) -> None:
         row = self._load(session, id_)
