@@ -99,8 +99,9 @@ def apply_order_charges(
                 date=now,
                 is_billed=False,
                 billing_account_id=account,
+                # A product reference needs an id: items that add a new product have none yet.
                 product_id=product.get("id"),
-                product_name=product.get("name") or offering,
+                product_name=(product.get("name") or offering) if product.get("id") else None,
                 currency=currency,
                 tax_excluded_amount=excluded,
                 tax_included_amount=included,

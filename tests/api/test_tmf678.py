@@ -1,0 +1,331 @@
+"""TMF678 Customer Bill, v4 and v5: bills and rates produced by real billing (completed orders →
+applied rates → bill on demand), read through the generic contracts, plus the bill lifecycle."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import pytest
+
+from tests.api.contract import (
+    CreateContract,
+    LifecycleContract,
+    PatchContract,
+    QueryContract,
+    assert_tmf_error,
+)
+from tests.api.test_tmf622 import V5 as ORDERS_V5
+from tests.api.test_tmf622 import order_v5
+from tests.fixtures.app import CheckedClient
+
+V4 = "/tmf-api/customerBillManagement/v4"
+V5 = "/tmf-api/customerBillManagement/v5"
+MERGE = {"content-type": "application/merge-patch+json"}
+
+
+def price(name: str, kind: str, included: str, rate: int = 6, excluded: str | None = None) -> dict[str, Any]:
+    amounts: dict[str, Any] = {
+        "@type": "Price",
+        "taxRate": rate,
+        "taxIncludedAmount": {"unit": "CNY", "value": float(included)},
+    }
+    if excluded is not None:
+        amounts["dutyFreeAmount"] = {"unit": "CNY", "value": float(excluded)}
+    body = {"@type": "OrderPrice", "name": name, "priceType": kind, "price": amounts}
+    if kind == "recurring":
+        body["recurringChargePeriod"] = "month"
+    return body
+
+
+def complete_order(
+    client: CheckedClient, account: str, prices: list[dict[str, Any]], marker: str = "billing"
+) -> dict[str, Any]:
+    body = order_v5(marker)
+    body["billingAccount"] = {"@type": "BillingAccountRef", "id": account}
+    body["productOrderItem"][0]["itemPrice"] = prices
+    body["productOrderItem"][0]["product"] = {
+        "@type": "ProductRef",
+        "id": f"PRD-{account}",
+        "name": "5G手机号码",
+    }
+    order = client.post(f"{ORDERS_V5}/productOrder", json=body).json()
+    for state in ("inProgress", "completed"):
+        response = client.patch(
+            f"{ORDERS_V5}/productOrder/{order['id']}", content=json.dumps({"state": state}), headers=MERGE
+        )
+        assert response.status_code == 200, response.text
+    done: dict[str, Any] = response.json()
+    return done
+
+
+def bill_on_demand(client: CheckedClient, base: str, account: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"billingAccount": {"id": account}}
+    if base == V5:
+        body = {
+            "@type": "CustomerBillOnDemand",
+            "billingAccount": {"@type": "BillingAccountRef", "id": account},
+        }
+    response = client.post(f"{base}/customerBillOnDemand", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def new_account() -> str:
+    return f"BA-{uuid.uuid4().hex[:10]}"
+
+
+class BillCase(QueryContract, PatchContract, LifecycleContract):
+    """Bills are made by billing, not by clients: `create` runs order completion and a bill run."""
+
+    resource = "customerBill"
+    schema_name = "CustomerBill"
+    collection_methods = ("GET",)
+    marker_attribute = "billingAccount.id"
+    date_attribute = "billDate"
+    nested_filter = ("billingAccount.id", "")
+    patch_attribute = "state"
+    legal_path = ("validated", "sent", "partiallyPaid", "settled")
+    illegal_from_initial = "sent"
+    final_state = "settled"
+    server_owned = ("id", "href", "amountDue", "billDocument", "billNo", "taxItem")
+    updated_on_patch = ("lastUpdate",)
+    patch_media_types = ("application/merge-patch+json", "application/json")
+
+    def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
+        account = marker or self.new_marker()
+        complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+        run = bill_on_demand(client, self.base, account)
+        bill: dict[str, Any] = client.get(f"{self.url}/{run['customerBill']['id']}").json()
+        type(self).nested_filter = ("billingAccount.id", account)
+        return bill
+
+    # The generic merge-patch tests change a free-text attribute; a bill has only its state.
+    def test_merge_patch_changes_only_what_it_names(self, api_client: CheckedClient) -> None:
+        bill = self.create(api_client)
+        for media_type, state in (("application/merge-patch+json", "onHold"), ("application/json", "new")):
+            body = self.merge_patch_base | {"state": state}
+            response = api_client.patch(
+                f"{self.url}/{bill['id']}", content=json.dumps(body), headers={"content-type": media_type}
+            )
+            assert response.status_code == 200, response.text
+            doc = response.json()
+            assert doc["state"] == state and doc["lastUpdate"] >= bill["lastUpdate"]
+            assert {k: v for k, v in doc.items() if k not in ("state", "lastUpdate")} == {
+                k: v for k, v in bill.items() if k not in ("state", "lastUpdate")
+            }
+
+    def test_merge_patch_null_removes(self, api_client: CheckedClient) -> None:
+        bill = self.create(api_client)
+        response = api_client.patch(
+            f"{self.url}/{bill['id']}", content=json.dumps({"state": None}), headers=MERGE
+        )
+        assert_tmf_error(response, 409)  # a bill cannot lose its state
+
+    def test_invalid_patch_is_400_and_changes_nothing(self, api_client: CheckedClient) -> None:
+        bill = self.create(api_client)
+        response = api_client.patch(
+            f"{self.url}/{bill['id']}", content=json.dumps({"state": 42}), headers=MERGE
+        )
+        assert response.status_code in (400, 409)
+        assert api_client.get(f"{self.url}/{bill['id']}").json() == bill
+
+
+class TestCustomerBillV4(BillCase):
+    base = V4
+    mandatory = ("id", "href", "billDocument", "billingAccount", "state", "amountDue", "taxIncludedAmount")
+
+
+class TestCustomerBillV5(BillCase):
+    base = V5
+    mandatory = (
+        "id",
+        "href",
+        "billDocument",
+        "billingAccount",
+        "state",
+        "amountDue",
+        "taxIncludedAmount",
+        "@type",
+    )
+    merge_patch_base: ClassVar[dict[str, Any]] = {"@type": "CustomerBill"}
+    patch_media_types = (
+        "application/merge-patch+json",
+        "application/json",
+        "application/json-patch+json",
+        "application/json-patch-query+json",
+    )
+
+    def test_json_patch_moves_the_state_too(self, api_client: CheckedClient) -> None:
+        bill = self.create(api_client)
+        ops = [{"op": "replace", "path": "/state", "value": "validated"}]
+        response = api_client.patch(
+            f"{self.url}/{bill['id']}",
+            content=json.dumps(ops),
+            headers={"content-type": "application/json-patch+json"},
+        )
+        assert response.status_code == 200 and response.json()["state"] == "validated"
+        ops = [{"op": "replace", "path": "/amountDue/value", "value": 1}]
+        response = api_client.patch(
+            f"{self.url}/{bill['id']}",
+            content=json.dumps(ops),
+            headers={"content-type": "application/json-patch+json"},
+        )
+        assert_tmf_error(response, 400, mentions="amountDue")
+
+
+class RateCase(QueryContract):
+    resource = "appliedCustomerBillingRate"
+    schema_name = "AppliedCustomerBillingRate"
+    collection_methods = ("GET",)
+    marker_attribute = "name"
+    date_attribute = "date"
+    nested_filter = ("billingAccount.id", "")
+
+    def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
+        account = new_account()
+        name = marker or self.new_marker()
+        complete_order(client, account, [price(name, "oneTime", "100.00", rate=13)])
+        (rate,) = client.get(self.url, params={"billingAccount.id": account}).json()
+        type(self).nested_filter = ("billingAccount.id", account)
+        created: dict[str, Any] = rate
+        return created
+
+
+class TestAppliedCustomerBillingRateV4(RateCase):
+    base = V4
+    mandatory = ("id", "href", "isBilled", "type", "taxIncludedAmount", "taxExcludedAmount", "billingAccount")
+
+
+class TestAppliedCustomerBillingRateV5(RateCase):
+    base = V5
+    mandatory = (
+        "id",
+        "href",
+        "isBilled",
+        "appliedBillingRateType",
+        "taxIncludedAmount",
+        "billingAccount",
+        "@type",
+    )
+
+
+class OnDemandCase(CreateContract, QueryContract):
+    resource = "customerBillOnDemand"
+    schema_name = "CustomerBillOnDemand"
+    marker_attribute = "name"
+    date_attribute = "lastUpdate"
+    nested_filter = ("billingAccount.id", "")
+
+    @pytest.fixture(autouse=True)
+    def _account_with_charges(self, api_client: CheckedClient) -> None:
+        self.account = new_account()
+        complete_order(api_client, self.account, [price("宽带月租", "recurring", "199.00", rate=9)])
+        self.nested_filter = ("billingAccount.id", self.account)
+
+
+class TestCustomerBillOnDemandV4(OnDemandCase):
+    base = V4
+    mandatory = ("id", "href", "state", "billingAccount", "lastUpdate")
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return {"name": marker, "billingAccount": {"id": self.account}}
+
+
+class TestCustomerBillOnDemandV5(OnDemandCase):
+    base = V5
+    mandatory = ("id", "href", "state", "billingAccount", "lastUpdate", "@type")
+
+    def body(self, marker: str) -> dict[str, Any]:
+        return {
+            "@type": "CustomerBillOnDemand",
+            "name": marker,
+            "billingAccount": {"@type": "BillingAccountRef", "id": self.account},
+        }
+
+
+# -- billing itself -----------------------------------------------------------------------------
+
+
+def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: CheckedClient) -> None:
+    account = new_account()
+    complete_order(
+        api_client,
+        account,
+        [
+            price("月租", "recurring", "169.00", excluded="159.43"),
+            price("号卡工本费", "oneTime", "10.00", rate=6),  # tax-excluded derived: 10 / 1.06 = 9.43
+            price("光猫押金", "oneTime", "0.10", rate=0),
+        ],
+    )
+    rates = api_client.get(
+        f"{V5}/appliedCustomerBillingRate", params={"billingAccount.id": account, "sort": "name"}
+    ).json()
+    assert len(rates) == 3 and not any(r["isBilled"] for r in rates)
+    by_name = {r["name"]: r for r in rates}
+    assert by_name["月租"]["appliedBillingRateType"] == "recurring" and by_name["月租"]["periodCoverage"]
+    assert Decimal(str(by_name["号卡工本费"]["taxExcludedAmount"]["value"])) == Decimal("9.43")
+
+    run = bill_on_demand(api_client, V5, account)
+    assert run["state"] == "done"
+    bill = api_client.get(f"{V5}/customerBill/{run['customerBill']['id']}").json()
+    assert run["customerBill"]["href"] == bill["href"]
+    total = Decimal("169.00") + Decimal("10.00") + Decimal("0.10")
+    assert (
+        Decimal(str(bill["taxIncludedAmount"]["value"])) == total == Decimal(str(bill["amountDue"]["value"]))
+    )
+    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("159.43") + Decimal("9.43") + Decimal(
+        "0.10"
+    )
+    taxes = {Decimal(str(t["taxRate"])): Decimal(str(t["taxAmount"]["value"])) for t in bill["taxItem"]}
+    assert taxes == {Decimal(0): Decimal(0), Decimal(6): Decimal("10.14")}
+    assert (
+        bill["billDocument"][0]["id"] and bill["state"] == "new" and bill["billingAccount"]["id"] == account
+    )
+
+    billed = api_client.get(f"{V4}/appliedCustomerBillingRate", params={"bill.id": bill["id"]}).json()
+    assert len(billed) == 3 and all(r["isBilled"] for r in billed)
+    again = bill_on_demand(api_client, V4, account)
+    assert again["state"] == "terminatedWithError" and "no unbilled charges" in again["description"]
+    assert "customerBill" not in again
+
+
+def test_items_in_a_final_state_are_not_completed_nor_billed(api_client: CheckedClient) -> None:
+    account = new_account()
+    body = order_v5("partial items")
+    body["billingAccount"] = {"@type": "BillingAccountRef", "id": account}
+    item = body["productOrderItem"][0]
+    item["itemPrice"] = [price("月租", "recurring", "50.00")]
+    body["productOrderItem"].append(
+        item | {"id": "2", "state": "cancelled", "itemPrice": [price("取消的", "oneTime", "99.00")]}
+    )
+    order = api_client.post(f"{ORDERS_V5}/productOrder", json=body).json()
+    for state in ("inProgress", "completed"):
+        done = api_client.patch(
+            f"{ORDERS_V5}/productOrder/{order['id']}", content=json.dumps({"state": state}), headers=MERGE
+        ).json()
+    assert [i["state"] for i in done["productOrderItem"]] == ["completed", "cancelled"]
+    rates = api_client.get(f"{V5}/appliedCustomerBillingRate", params={"billingAccount.id": account}).json()
+    assert [r["name"] for r in rates] == ["月租"]
+
+
+def test_bill_on_demand_without_anything_to_bill(api_client: CheckedClient) -> None:
+    run = bill_on_demand(api_client, V4, "A0815")
+    assert run["state"] == "terminatedWithError"
+    assert api_client.get(f"{V4}/customerBill", params={"billingAccount.id": "A0815"}).json() == []
+
+
+def test_bills_cannot_be_created_or_deleted_by_clients(api_client: CheckedClient) -> None:
+    assert_tmf_error(api_client.post(f"{V4}/customerBill", json={}), 405)
+    response = api_client.delete(f"{V5}/customerBill/{uuid.uuid4()}")
+    assert_tmf_error(response, 405)
+    assert response.headers["allow"] == "GET, PATCH"
+
+
+def test_bill_cycles_are_listed(api_client: CheckedClient) -> None:
+    response = api_client.get(f"{V5}/billCycle")
+    assert response.status_code == 200 and response.headers["x-total-count"] == str(len(response.json()))
+    assert_tmf_error(api_client.get(f"{V5}/billCycle/{uuid.uuid4()}"), 404)
