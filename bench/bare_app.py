@@ -67,7 +67,11 @@ def _item_doc(item: ProductOrderItem) -> dict[str, Any]:
     )
     if item.product_offering_id or item.product_offering_name:
         doc["productOffering"] = _clean(
-            {"id": item.product_offering_id, "name": item.product_offering_name, "@type": "ProductOfferingRef"}
+            {
+                "id": item.product_offering_id,
+                "name": item.product_offering_name,
+                "@type": "ProductOfferingRef",
+            }
         )
     if item.children:
         doc["productOrderItem"] = [_item_doc(child) for child in item.children]
@@ -96,14 +100,23 @@ def order_doc(order: ProductOrder, base_url: str) -> dict[str, Any]:
             "@type": p.at_type,
             "role": p.role,
             "partyOrPartyRole": _clean(
-                {"id": p.party_id, "name": p.party_name, "@referredType": p.party_referred_type, "@type": p.party_at_type}
+                {
+                    "id": p.party_id,
+                    "name": p.party_name,
+                    "@referredType": p.party_referred_type,
+                    "@type": p.party_at_type,
+                }
             ),
         }
         for p in order.related_parties
     ]
-    doc["externalId"] = [_clean({"id": e.identifier, "owner": e.owner, "@type": e.at_type}) for e in order.external_identifiers]
+    doc["externalId"] = [
+        _clean({"id": e.identifier, "owner": e.owner, "@type": e.at_type}) for e in order.external_identifiers
+    ]
     doc["note"] = [
-        _clean({"id": n.note_id, "author": n.author, "date": _iso(n.date), "text": n.text, "@type": n.at_type})
+        _clean(
+            {"id": n.note_id, "author": n.author, "date": _iso(n.date), "text": n.text, "@type": n.at_type}
+        )
         for n in order.notes
     ]
     doc.update(order.extension or {})
@@ -173,7 +186,11 @@ def create_app(database_url: str) -> Starlette:
         ]
         order.external_identifiers = [
             ProductOrderExternalIdentifier(
-                identifier=ext.get("id"), owner=ext.get("owner"), at_type=ext.get("@type"), position=position, extension={}
+                identifier=ext.get("id"),
+                owner=ext.get("owner"),
+                at_type=ext.get("@type"),
+                position=position,
+                extension={},
             )
             for position, ext in enumerate(body.get("externalId") or [])
         ]
@@ -214,13 +231,19 @@ def create_app(database_url: str) -> Starlette:
         if "state" in params:
             where.append(ProductOrder.state == params["state"])
         if "productOrderItem.action" in params:
-            where.append(exists().where(item.order_pk == ProductOrder.pk, item.action == params["productOrderItem.action"]))
+            where.append(
+                exists().where(
+                    item.order_pk == ProductOrder.pk, item.action == params["productOrderItem.action"]
+                )
+            )
         if "creationDate.gt" in params:
             where.append(ProductOrder.order_date > _parse_dt(params["creationDate.gt"]))
         order_by: list[Any] = []
         for key in (params.get("sort") or "").split(","):
             if key.lstrip("+-") == "creationDate":
-                order_by.append(ProductOrder.order_date.desc() if key.startswith("-") else ProductOrder.order_date.asc())
+                order_by.append(
+                    ProductOrder.order_date.desc() if key.startswith("-") else ProductOrder.order_date.asc()
+                )
         with sessions.begin() as session:
             total = session.scalar(select(func.count()).select_from(ProductOrder).where(*where)) or 0
             rows = session.scalars(

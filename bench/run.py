@@ -103,13 +103,17 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited:\n{self.log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"{self.name} server exited:\n{self.log.read_text(errors='replace')[-3000:]}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base_url}{BASE}?limit=1", timeout=5).status_code < 500:
                     return
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.name} server did not answer within {timeout}s:\n{self.log.read_text()[-3000:]}")
+        raise RuntimeError(
+            f"{self.name} server did not answer within {timeout}s:\n{self.log.read_text()[-3000:]}"
+        )
 
     @property
     def pid(self) -> int:
@@ -129,15 +133,34 @@ class Server:
 
 def ours_command(url: str, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "tmf_api", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--database-url", url, "--no-demo-data", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "tmf_api",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database-url",
+        url,
+        "--no-demo-data",
+        "--log-level",
+        "warning",
     ]
 
 
 def bare_command(url: str, port: int) -> list[str]:
     return [
-        sys.executable, str(BENCH_DIR / "bare_app.py"), "--host", "127.0.0.1", "--port", str(port),
-        "--database-url", url, "--log-level", "warning",
+        sys.executable,
+        str(BENCH_DIR / "bare_app.py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database-url",
+        url,
+        "--log-level",
+        "warning",
     ]
 
 
@@ -189,7 +212,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-async def _drive(base_url: str, work: Workload, scenario: str, first: int, count: int, concurrency: int) -> tuple[list[float], int, str | None]:
+async def _drive(
+    base_url: str, work: Workload, scenario: str, first: int, count: int, concurrency: int
+) -> tuple[list[float], int, str | None]:
     latencies: list[float] = []
     errors = 0
     first_error: str | None = None
@@ -215,7 +240,9 @@ async def _drive(base_url: str, work: Workload, scenario: str, first: int, count
     return latencies, errors, first_error
 
 
-def _drive_sequential(base_url: str, work: Workload, scenario: str, first: int, count: int) -> tuple[list[float], int, str | None]:
+def _drive_sequential(
+    base_url: str, work: Workload, scenario: str, first: int, count: int
+) -> tuple[list[float], int, str | None]:
     """Concurrency 1 with a plain synchronous client: the least client overhead per request."""
     latencies: list[float] = []
     errors = 0
@@ -248,7 +275,13 @@ def _client_cpu() -> float:
 
 
 def run_scenario(
-    servers: list[Server], work: Workload, scenario: str, count: int, warmup: int, concurrency: int, rounds: int
+    servers: list[Server],
+    work: Workload,
+    scenario: str,
+    count: int,
+    warmup: int,
+    concurrency: int,
+    rounds: int,
 ) -> list[Result]:
     """One scenario on every server, in `rounds` alternating slices so background load hits all alike."""
 
@@ -310,7 +343,9 @@ def run_scenario(
 
 
 # -- databases -----------------------------------------------------------------------------------
-def prepare_databases(url: str | None, orders: int, workdir: Path) -> tuple[str, str, seeding.SeedInfo, dict[str, Any]]:
+def prepare_databases(
+    url: str | None, orders: int, workdir: Path
+) -> tuple[str, str, seeding.SeedInfo, dict[str, Any]]:
     """Seed one database, then give the bare server an identical copy. Returns both URLs."""
     if url is None or url.startswith("sqlite"):
         if url is None:
@@ -332,7 +367,11 @@ def prepare_databases(url: str | None, orders: int, workdir: Path) -> tuple[str,
         for suffix in ("", "-wal", "-shm"):
             Path(f"{bare_path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(path, bare_path)
-        extra = {"database": "sqlite", "sqlite_version": sqlite3.sqlite_version, "file_mib": round(path.stat().st_size / 2**20, 1)}
+        extra = {
+            "database": "sqlite",
+            "sqlite_version": sqlite3.sqlite_version,
+            "file_mib": round(path.stat().st_size / 2**20, 1),
+        }
         return ours_url, f"sqlite:///{bare_path}", info, extra
 
     from sqlalchemy import create_engine, text
@@ -378,8 +417,12 @@ def check_equivalence(ours: Server, bare: Server, work: Workload) -> dict[str, A
     g2 = httpx.get(f"{bare.base_url}{BASE}/{work.ids[0]}", timeout=60)
     out["get_bytes"] = {"ours": len(g1.content), "bare": len(g2.content)}
     out["ok"] = bool(
-        a.status_code in (200, 206) and b.status_code in (200, 206) and g1.status_code == 200 and g2.status_code == 200
-        and out["list_total"]["ours"] == out["list_total"]["bare"] and out["list_page_same_ids"]
+        a.status_code in (200, 206)
+        and b.status_code in (200, 206)
+        and g1.status_code == 200
+        and g2.status_code == 200
+        and out["list_total"]["ours"] == out["list_total"]["bare"]
+        and out["list_page_same_ids"]
     )
     return out
 
@@ -387,8 +430,12 @@ def check_equivalence(ours: Server, bare: Server, work: Workload) -> dict[str, A
 def source_revision() -> str:
     """The commit benchmarked, marked `-dirty` when the working tree differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
@@ -402,7 +449,16 @@ def machine() -> dict[str, Any]:
     with contextlib.suppress(OSError), open("/proc/meminfo", encoding="utf-8") as fh:
         mem = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("MemTotal")), "")
     versions = {}
-    for package in ("connexion", "starlette", "uvicorn", "SQLAlchemy", "httpx", "psycopg", "uvloop", "httptools"):
+    for package in (
+        "connexion",
+        "starlette",
+        "uvicorn",
+        "SQLAlchemy",
+        "httpx",
+        "psycopg",
+        "uvloop",
+        "httptools",
+    ):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return {
@@ -417,14 +473,18 @@ def machine() -> dict[str, Any]:
 
 def print_table(results: list[Result]) -> None:
     bare = {(r.scenario, r.concurrency): r for r in results if r.server == "bare"}
-    header = f"{'scenario':<8} {'conc':>4} {'server':<5} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} {'peak RSS MiB':>12} {'errors':>6}"
+    header = (
+        f"{'scenario':<8} {'conc':>4} {'server':<5} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'cpu ms/req':>10} {'peak RSS MiB':>12} {'errors':>6}"
+    )
     print(header)
     print("-" * len(header))
     for r in sorted(results, key=lambda r: (r.concurrency, SCENARIOS.index(r.scenario), r.server != "ours")):
         base = bare.get((r.scenario, r.concurrency))
         ratio = f"{r.rps / base.rps:.2f}" if r.server == "ours" and base and base.rps else ""
         print(
-            f"{r.scenario:<8} {r.concurrency:>4} {r.server:<5} {r.rps:>8.1f} {ratio:>6} {r.p50_ms:>8.2f} {r.p95_ms:>8.2f} "
+            f"{r.scenario:<8} {r.concurrency:>4} {r.server:<5} {r.rps:>8.1f} {ratio:>6} "
+            f"{r.p50_ms:>8.2f} {r.p95_ms:>8.2f} "
             f"{r.p99_ms:>8.2f} {r.server_cpu_ms_per_req:>10.2f} {r.peak_rss_mib:>12.1f} {r.errors:>6}"
         )
 
@@ -449,7 +509,9 @@ def evaluate_targets(results: list[Result], database: str, orders: int) -> list[
         applies = database == "sqlite" and orders >= 100_000
         targets.append(
             {
-                "target": f"filtered list p95 < {TARGET_LIST_P95_MS:.0f} ms (SQLite, 100,000 orders, concurrency 1)",
+                "target": (
+                    f"filtered list p95 < {TARGET_LIST_P95_MS:.0f} ms (SQLite, 100,000 orders, concurrency 1)"
+                ),
                 "measured": f"{ours_list.p95_ms:.1f} ms ({database}, {orders:,} orders)",
                 "met": ours_list.p95_ms < TARGET_LIST_P95_MS,
                 "applies": applies,
@@ -460,19 +522,36 @@ def evaluate_targets(results: list[Result], database: str, orders: int) -> list[
 
 # -- main ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="TMF622 v5: our server vs a bare Starlette + SQLAlchemy baseline")
-    parser.add_argument("--database-url", help="SQLite file URL or postgresql+psycopg://... (default: a SQLite file in a temp dir)")
+    parser = argparse.ArgumentParser(
+        description="TMF622 v5: our server vs a bare Starlette + SQLAlchemy baseline"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="SQLite file or postgresql+psycopg://... URL, WIPED and re-seeded (default: temp SQLite)",
+    )
     parser.add_argument("--orders", type=int, help="orders to seed (default 100000; --quick: 2000)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 orders, few requests (< 60 s)")
-    parser.add_argument("--requests", type=int, help="requests per GET/POST scenario (default 2000; --quick: 200)")
-    parser.add_argument("--list-requests", type=int, help="requests per list scenario (default 300; --quick: 50)")
-    parser.add_argument("--warmup", type=int, help="unmeasured requests before each scenario (default 100; --quick: 20)")
-    parser.add_argument("--concurrency", default="1,8", help="comma-separated concurrency levels (default 1,8)")
+    parser.add_argument(
+        "--requests", type=int, help="requests per GET/POST scenario (default 2000; --quick: 200)"
+    )
+    parser.add_argument(
+        "--list-requests", type=int, help="requests per list scenario (default 300; --quick: 50)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, help="unmeasured requests before each scenario (default 100; --quick: 20)"
+    )
+    parser.add_argument(
+        "--concurrency", default="1,8", help="comma-separated concurrency levels (default 1,8)"
+    )
     parser.add_argument("--rounds", type=int, default=4, help="alternating slices per scenario (default 4)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="subset of get,list,post")
     parser.add_argument("--servers", default="ours,bare", help="subset of ours,bare")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory (databases, server logs)")
-    parser.add_argument("--output", type=Path, help="JSON result file (default bench/results/<timestamp>.json)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (databases, server logs)"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="JSON result file (default bench/results/<timestamp>.json)"
+    )
     args = parser.parse_args(argv)
     args.orders = args.orders or (2000 if args.quick else 100_000)
     args.requests = args.requests or (200 if args.quick else 2000)
@@ -483,7 +562,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.server_list = [s for s in args.servers.split(",") if s]
     unknown = set(args.scenario_list) - set(SCENARIOS)
     if unknown or set(args.server_list) - {"ours", "bare"}:
-        parser.error(f"unknown scenario or server: {sorted(unknown | (set(args.server_list) - {'ours', 'bare'}))}")
+        parser.error(
+            f"unknown scenario or server: {sorted(unknown | (set(args.server_list) - {'ours', 'bare'}))}"
+        )
     return args
 
 
@@ -498,10 +579,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         ours_url, bare_url, info, db_info = prepare_databases(args.database_url, args.orders, workdir)
-        print(f"seeded {info.orders:,} orders in {info.seconds:.1f} s (+ copy: {time.perf_counter() - t0 - info.seconds:.1f} s)", flush=True)
+        print(
+            f"seeded {info.orders:,} orders in {info.seconds:.1f} s "
+            f"(+ copy: {time.perf_counter() - t0 - info.seconds:.1f} s)",
+            flush=True,
+        )
         since = (info.now - dt.timedelta(days=LIST_AGE_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         list_query = (
-            f"state=inProgress&productOrderItem.action=add&creationDate.gt={since}&sort=-creationDate&offset=0&limit=20"
+            f"state=inProgress&productOrderItem.action=add&creationDate.gt={since}"
+            "&sort=-creationDate&offset=0&limit=20"
         )
         work = Workload(ids=info.sample_ids, list_query=list_query)
         commands = {"ours": (ours_command, ours_url), "bare": (bare_command, bare_url)}
@@ -512,7 +598,11 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             t1 = time.perf_counter()
             server.start()
-            print(f"{server.name} server up on {server.base_url} (pid {server.pid}) in {time.perf_counter() - t1:.1f} s", flush=True)
+            print(
+                f"{server.name} server up on {server.base_url} (pid {server.pid}) "
+                f"in {time.perf_counter() - t1:.1f} s",
+                flush=True,
+            )
         equivalence = check_equivalence(servers[0], servers[1], work) if len(servers) == 2 else {}
         if equivalence:
             print(f"equivalence check: {json.dumps(equivalence, ensure_ascii=False)}", flush=True)
@@ -524,8 +614,9 @@ def main(argv: list[str] | None = None) -> int:
                 for result in run_scenario(servers, work, scenario, count, warmup, concurrency, args.rounds):
                     results.append(result)
                     print(
-                        f"  {scenario:<5} c={concurrency:<2} {result.server:<5} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.2f} ms"
-                        f"  p95 {result.p95_ms:7.2f} ms  server cpu {result.server_cpu_ms_per_req:6.2f} ms/req"
+                        f"  {scenario:<5} c={concurrency:<2} {result.server:<5} {result.rps:8.1f} req/s"
+                        f"  p50 {result.p50_ms:7.2f} ms  p95 {result.p95_ms:7.2f} ms"
+                        f"  server cpu {result.server_cpu_ms_per_req:6.2f} ms/req"
                         f"  client cpu {result.client_cpu_ms_per_req:5.2f} ms/req  errors {result.errors}",
                         flush=True,
                     )
@@ -537,7 +628,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for t in targets:
             verdict = "PASS" if t["met"] else "MISS"
-            note = "" if t.get("applies", True) else "  (indicative only: target is for SQLite at 100,000 orders)"
+            note = (
+                ""
+                if t.get("applies", True)
+                else "  (indicative only: target is for SQLite at 100,000 orders)"
+            )
             print(f"{verdict}  {t['target']}: {t['measured']}{note}")
         report = {
             "started_at": started_at.isoformat(timespec="seconds"),
@@ -546,14 +641,21 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "database": db_info | {"orders": args.orders, "seed_seconds": round(info.seconds, 1)},
             "settings": {
-                "requests": args.requests, "list_requests": args.list_requests, "warmup": args.warmup,
-                "concurrency": args.concurrency_levels, "list_query": list_query,
+                "requests": args.requests,
+                "list_requests": args.list_requests,
+                "warmup": args.warmup,
+                "concurrency": args.concurrency_levels,
+                "list_query": list_query,
             },
             "equivalence": equivalence,
             "results": [asdict(r) for r in results],
             "targets": targets,
         }
-        output = args.output or RESULTS_DIR / f"bench-{started_at.strftime('%Y%m%dT%H%M%SZ')}-{db_info['database']}-{args.orders}.json"
+        output = (
+            args.output
+            or RESULTS_DIR
+            / f"bench-{started_at.strftime('%Y%m%dT%H%M%SZ')}-{db_info['database']}-{args.orders}.json"
+        )
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"\nresults written to {output}")

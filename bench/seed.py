@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import make_url
 
 from sid_model import (
@@ -29,8 +29,18 @@ from sid_model.db import make_engine, upgrade
 
 # Every state of the TMF622 ProductOrder lifecycle (mappings/lifecycles.yaml).
 STATES = [
-    "acknowledged", "draft", "rejected", "pending", "held", "inProgress", "assessingCancellation",
-    "pendingCancellation", "cancelled", "completed", "failed", "partial",
+    "acknowledged",
+    "draft",
+    "rejected",
+    "pending",
+    "held",
+    "inProgress",
+    "assessingCancellation",
+    "pendingCancellation",
+    "cancelled",
+    "completed",
+    "failed",
+    "partial",
 ]
 ACTIONS = ["add", "modify", "delete", "noChange"]
 OFFERINGS = [
@@ -118,6 +128,12 @@ def order_body(n: int) -> dict[str, Any]:
     }
 
 
+def _table(entity: type[Base]) -> Table:
+    table = entity.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 @dataclass
 class SeedInfo:
     orders: int
@@ -146,12 +162,12 @@ def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None 
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     engine = make_engine(url)
     sample: list[str] = []
-    tables = {
-        "order": ProductOrder.__table__,
-        "item": ProductOrderItem.__table__,
-        "party": ProductOrderRelatedParty.__table__,
-        "note": ProductOrderNote.__table__,
-        "ext": ProductOrderExternalIdentifier.__table__,
+    tables: dict[str, Table] = {
+        "order": _table(ProductOrder),
+        "item": _table(ProductOrderItem),
+        "party": _table(ProductOrderRelatedParty),
+        "note": _table(ProductOrderNote),
+        "ext": _table(ProductOrderExternalIdentifier),
     }
     with engine.begin() as conn:
         for start in range(1, orders + 1, BATCH):
@@ -165,50 +181,90 @@ def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None 
                 first, second = rng.choice(OFFERINGS), rng.choice(OFFERINGS)
                 rows["order"].append(
                     {
-                        "pk": pk, "id": id_, "state": rng.choice(STATES),
+                        "pk": pk,
+                        "id": id_,
+                        "state": rng.choice(STATES),
                         "category": CATEGORIES[pk % len(CATEGORIES)],
                         "description": f"营业厅受理：{customer}办理{first[1]}及{second[1]}",
-                        "priority": rng.choice(PRIORITIES), "notification_contact": None,
-                        "cancellation_reason": None, "billing_account_id": f"BA-{pk % 50000:06d}",
-                        "order_date": created, "completion_date": None, "cancellation_date": None,
+                        "priority": rng.choice(PRIORITIES),
+                        "notification_contact": None,
+                        "cancellation_reason": None,
+                        "billing_account_id": f"BA-{pk % 50000:06d}",
+                        "order_date": created,
+                        "completion_date": None,
+                        "cancellation_date": None,
                         "expected_completion_date": created + dt.timedelta(days=3),
                         "requested_start_date": None,
                         "requested_completion_date": created + dt.timedelta(days=7),
-                        "at_type": "ProductOrder", "at_base_type": None, "at_schema_location": None,
+                        "at_type": "ProductOrder",
+                        "at_base_type": None,
+                        "at_schema_location": None,
                         "extension": {},
                     }
                 )
                 for position, offering in enumerate((first, second)):
                     rows["item"].append(
                         {
-                            "pk": 2 * pk - 1 + position, "order_pk": pk, "parent_item_pk": None,
-                            "item_id": str(position + 1), "action": rng.choice(ACTIONS), "state": None,
-                            "quantity": 1 + position, "product_offering_id": offering[0],
-                            "product_offering_name": offering[1], "at_type": "ProductOrderItem",
-                            "at_base_type": None, "at_schema_location": None,
-                            "extension": {"itemPrice": _price(offering)}, "position": position,
+                            "pk": 2 * pk - 1 + position,
+                            "order_pk": pk,
+                            "parent_item_pk": None,
+                            "item_id": str(position + 1),
+                            "action": rng.choice(ACTIONS),
+                            "state": None,
+                            "quantity": 1 + position,
+                            "product_offering_id": offering[0],
+                            "product_offering_name": offering[1],
+                            "at_type": "ProductOrderItem",
+                            "at_base_type": None,
+                            "at_schema_location": None,
+                            "extension": {"itemPrice": _price(offering)},
+                            "position": position,
                         }
                     )
                 rows["party"].append(
                     {
-                        "pk": pk, "order_pk": pk, "role": "customer", "party_id": f"CUST-{pk % 100000:06d}",
-                        "party_href": None, "party_name": customer, "party_referred_type": "Individual",
-                        "party_at_type": "PartyRef", "at_type": "RelatedPartyRefOrPartyRoleRef",
-                        "at_base_type": None, "at_schema_location": None, "extension": {}, "position": 0,
+                        "pk": pk,
+                        "order_pk": pk,
+                        "role": "customer",
+                        "party_id": f"CUST-{pk % 100000:06d}",
+                        "party_href": None,
+                        "party_name": customer,
+                        "party_referred_type": "Individual",
+                        "party_at_type": "PartyRef",
+                        "at_type": "RelatedPartyRefOrPartyRoleRef",
+                        "at_base_type": None,
+                        "at_schema_location": None,
+                        "extension": {},
+                        "position": 0,
                     }
                 )
                 rows["note"].append(
                     {
-                        "pk": pk, "order_pk": pk, "note_id": "1", "author": "营业员 王小二", "date": created,
-                        "text": "客户要求周末上门安装，请提前电话联系。", "at_type": "Note",
-                        "at_base_type": None, "at_schema_location": None, "extension": {}, "position": 0,
+                        "pk": pk,
+                        "order_pk": pk,
+                        "note_id": "1",
+                        "author": "营业员 王小二",
+                        "date": created,
+                        "text": "客户要求周末上门安装，请提前电话联系。",
+                        "at_type": "Note",
+                        "at_base_type": None,
+                        "at_schema_location": None,
+                        "extension": {},
+                        "position": 0,
                     }
                 )
                 rows["ext"].append(
                     {
-                        "pk": pk, "order_pk": pk, "identifier": f"YYT-{pk:08d}", "owner": "营业厅",
-                        "identifier_type": None, "at_type": "ExternalIdentifier", "at_base_type": None,
-                        "at_schema_location": None, "extension": {}, "position": 0,
+                        "pk": pk,
+                        "order_pk": pk,
+                        "identifier": f"YYT-{pk:08d}",
+                        "owner": "营业厅",
+                        "identifier_type": None,
+                        "at_type": "ExternalIdentifier",
+                        "at_base_type": None,
+                        "at_schema_location": None,
+                        "extension": {},
+                        "position": 0,
                     }
                 )
             for key, table in tables.items():
@@ -232,9 +288,9 @@ def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None 
 def count_orders(url: str) -> int:
     engine = make_engine(url)
     with engine.connect() as conn:
-        total = conn.scalar(select(func.count()).select_from(ProductOrder.__table__)) or 0
+        total = conn.scalar(select(func.count()).select_from(_table(ProductOrder))) or 0
     engine.dispose()
     return int(total)
 
 
-__all__ = ["ACTIONS", "STATES", "SeedInfo", "count_orders", "order_body", "seed", "reset_schema"]
+__all__ = ["ACTIONS", "STATES", "SeedInfo", "count_orders", "order_body", "reset_schema", "seed"]
