@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fixtures.ctk import official_ctk, run_newman_collection
@@ -22,6 +23,55 @@ def test_tmf622_v4_ctk(tmf_reference_dir: Path, database_url: str, tmp_path: Pat
     with running_server(database_url) as base:
         result = run_newman_collection(
             collection, {variable: f"{base}/tmf-api/productOrderingManagement/v4/"}, workdir=tmp_path
+        )
+    assert result.assertions_total > 0, result.report()
+    assert result.ok, result.report()
+
+
+def _produce_bills_through_the_apis(base: str) -> None:
+    """Orders completed over HTTP apply their prices; a bill run over HTTP gathers them."""
+    orders = f"{base}/tmf-api/productOrderingManagement/v4/productOrder"
+    price = {
+        "name": "月租",
+        "priceType": "recurring",
+        "recurringChargePeriod": "month",
+        "price": {"taxRate": 6, "taxIncludedAmount": {"unit": "CNY", "value": 169.0}},
+    }
+    with httpx.Client(timeout=30) as client:
+        for account in ("BA-CTK-1", "BA-CTK-2"):
+            order = client.post(
+                orders,
+                json={
+                    "billingAccount": {"id": account},
+                    "productOrderItem": [
+                        {
+                            "id": "1",
+                            "action": "add",
+                            "itemPrice": [price],
+                            "product": {"id": f"PRD-{account}"},
+                        }
+                    ],
+                    "relatedParty": [{"id": "CUST-CTK", "@referredType": "Individual"}],
+                },
+            ).json()
+            for state in ("inProgress", "completed"):
+                response = client.patch(f"{orders}/{order['id']}", json={"state": state})
+                assert response.status_code == 200, response.text
+            run = client.post(
+                f"{base}/tmf-api/customerBillManagement/v4/customerBillOnDemand",
+                json={"billingAccount": {"id": account}},
+            ).json()
+            assert run["state"] == "done", run
+
+
+@pytest.mark.parametrize("source", ["demo-data", "order-to-bill"])
+def test_tmf678_v4_ctk(tmf_reference_dir: Path, database_url: str, tmp_path: Path, source: str) -> None:
+    collection, variable = official_ctk("TMF678", tmf_reference_dir)
+    with running_server(database_url, demo_data=source == "demo-data") as base:
+        if source == "order-to-bill":
+            _produce_bills_through_the_apis(base)
+        result = run_newman_collection(
+            collection, {variable: f"{base}/tmf-api/customerBillManagement/v4/"}, workdir=tmp_path
         )
     assert result.assertions_total > 0, result.report()
     assert result.ok, result.report()
