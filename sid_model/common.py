@@ -15,12 +15,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sid_model.base import Extensible, Positioned
 
 
-def children(target: str) -> Any:
+def children(target: str, *, nesting: int = 0) -> Any:
     """A child collection: owned (deleted with its parent), kept in client order.
 
     Loaded with the parent in one batched SELECT per level: every render needs the whole tree.
+    A collection of the parent's own kind (items within items) needs `nesting`, the depth to
+    eager-load: SQLAlchemy stops at the first level otherwise and loads the rest item by item.
     """
-    return relationship(target, cascade="all, delete-orphan", order_by=f"{target}.position", lazy="selectin")
+    return relationship(
+        target,
+        cascade="all, delete-orphan",
+        order_by=f"{target}.position",
+        lazy="selectin",
+        join_depth=nesting or None,
+    )
 
 
 class RelatedPartyColumns(Extensible, Positioned):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sid_model.base import Base, Extensible, Positioned
@@ -19,6 +19,8 @@ class ProductOrder(Base, Extensible):
     """
 
     __tablename__ = "product_order"
+    # The usual list: orders in a state, newest first (TMF630 filter + sort, then paging).
+    __table_args__ = (Index("ix_product_order_state_order_date", "state", "order_date"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(100), unique=True)
@@ -49,6 +51,8 @@ class ProductOrderItem(Base, Extensible, Positioned):
     """One line of a ProductOrder (SID ProductOrderItem); items nest for bundles."""
 
     __tablename__ = "product_order_item"
+    # EXISTS (… item.action = :v) for `productOrderItem.action=…` filters.
+    __table_args__ = (Index("ix_product_order_item_order_pk_action", "order_pk", "action"),)
 
     # Top-level items point at their order; nested ones only at their parent item.
     order_pk: Mapped[int | None] = mapped_column(
@@ -64,7 +68,7 @@ class ProductOrderItem(Base, Extensible, Positioned):
     product_offering_id: Mapped[str | None] = mapped_column(String(200), index=True)
     product_offering_name: Mapped[str | None] = mapped_column(String(500))
 
-    children: Mapped[list[ProductOrderItem]] = children("ProductOrderItem")
+    children: Mapped[list[ProductOrderItem]] = children("ProductOrderItem", nesting=6)
 
 
 class ProductOrderRelatedParty(Base, RelatedPartyColumns):
