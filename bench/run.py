@@ -343,28 +343,8 @@ def run_scenario(
 
 
 # -- databases -----------------------------------------------------------------------------------
-# What-if: composite indexes for the list scenario that the schema does not have (yet).
-EXTRA_INDEXES = (
-    "CREATE INDEX bench_ix_product_order_state_order_date ON product_order (state, order_date)",
-    "CREATE INDEX bench_ix_product_order_item_order_pk_action ON product_order_item (order_pk, action)",
-)
-
-
-def add_extra_indexes(url: str) -> None:
-    from sqlalchemy import text
-
-    from sid_model.db import make_engine
-
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for statement in EXTRA_INDEXES:
-            conn.execute(text(statement))
-        conn.execute(text("ANALYZE" if engine.dialect.name == "postgresql" else "SELECT 1"))
-    engine.dispose()
-
-
 def prepare_databases(
-    url: str | None, orders: int, workdir: Path, extra_indexes: bool = False
+    url: str | None, orders: int, workdir: Path
 ) -> tuple[str, str, seeding.SeedInfo, dict[str, Any]]:
     """Seed one database, then give the bare server an identical copy. Returns both URLs."""
     if url is None or url.startswith("sqlite"):
@@ -380,8 +360,6 @@ def prepare_databases(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         ours_url = f"sqlite:///{path}"
         info = seeding.seed(ours_url, orders)
-        if extra_indexes:
-            add_extra_indexes(ours_url)
         # Fold the WAL into the main file so one file copy carries everything.
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -400,8 +378,6 @@ def prepare_databases(
     from sqlalchemy.engine import make_url
 
     info = seeding.seed(url, orders)
-    if extra_indexes:
-        add_extra_indexes(url)
     parsed = make_url(url)
     name = parsed.database or ""
     bare_name = f"{name}_bare"
@@ -571,11 +547,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="subset of get,list,post")
     parser.add_argument("--servers", default="ours,bare", help="subset of ours,bare")
     parser.add_argument(
-        "--extra-indexes",
-        action="store_true",
-        help="what-if: add composite indexes (state, order_date) and item (order_pk, action) to both DBs",
-    )
-    parser.add_argument(
         "--keep", action="store_true", help="keep the work directory (databases, server logs)"
     )
     parser.add_argument(
@@ -607,9 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_url = ""
     try:
         t0 = time.perf_counter()
-        ours_url, bare_url, info, db_info = prepare_databases(
-            args.database_url, args.orders, workdir, args.extra_indexes
-        )
+        ours_url, bare_url, info, db_info = prepare_databases(args.database_url, args.orders, workdir)
         print(
             f"seeded {info.orders:,} orders in {info.seconds:.1f} s "
             f"(+ copy: {time.perf_counter() - t0 - info.seconds:.1f} s)",
@@ -674,7 +643,6 @@ def main(argv: list[str] | None = None) -> int:
             | {
                 "orders": args.orders,
                 "seed_seconds": round(info.seconds, 1),
-                "extra_indexes": args.extra_indexes,
             },
             "settings": {
                 "requests": args.requests,
