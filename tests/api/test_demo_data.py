@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from tests.api.test_tmf622 import V4, V5
 from tests.fixtures.app import make_client
 from tmf_api.demo import load_demo_data

@@ -257,3 +257,40 @@ def test_filters_by_type_severity_and_channel(api_client: CheckedClient) -> None
         f"{V5}/troubleTicket", params={"description": "filters", "sort": "-expectedResolutionDate"}
     ).json()
     assert by_expected[0]["id"] == complaint["id"]  # 48 h beats 24 h
+
+
+def test_billing_dispute_references_a_customer_bill(api_client: CheckedClient) -> None:
+    from tests.api.test_tmf678 import V5 as BILLS_V5
+    from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
+
+    account = new_account()
+    complete_order(api_client, account, [price("装机调测费", "oneTime", "50.00")])
+    bill = api_client.get(
+        f"{BILLS_V5}/customerBill/{bill_on_demand(api_client, BILLS_V5, account)['customerBill']['id']}"
+    ).json()
+    entity = {"@type": "EntityRef", "id": bill["id"], "href": bill["href"], "@referredType": "CustomerBill"}
+    dispute = api_client.post(
+        f"{V5}/troubleTicket",
+        json=ticket_v5(
+            "dispute",
+            ticketType="计费争议",
+            relatedEntity=[{"@type": "RelatedEntity", "role": "disputedBill", "entity": entity}],
+        ),
+    ).json()
+    assert _hours(dispute) == 72
+    found = api_client.get(f"{V5}/troubleTicket", params={"relatedEntity.entity.id": bill["id"]}).json()
+    assert [t["id"] for t in found] == [dispute["id"]]
+    v4 = api_client.get(
+        f"{V4}/troubleTicket",
+        params={"relatedEntity.@referredType": "CustomerBill", "relatedEntity.id": bill["id"]},
+    ).json()
+    assert [t["id"] for t in v4] == [dispute["id"]]
+    assert v4[0]["relatedEntity"] == [
+        {
+            "id": bill["id"],
+            "href": bill["href"],
+            "role": "disputedBill",
+            "@referredType": "CustomerBill",
+            "@type": "RelatedEntity",
+        }
+    ]

@@ -20,6 +20,7 @@ from tests.api.contract import (
 from tests.api.test_tmf622 import V5 as ORDERS_V5
 from tests.api.test_tmf622 import order_v5
 from tests.fixtures.app import CheckedClient
+from tmf_api.engine.resource import RequestContext
 
 V4 = "/tmf-api/customerBillManagement/v4"
 V5 = "/tmf-api/customerBillManagement/v5"
@@ -325,7 +326,44 @@ def test_bills_cannot_be_created_or_deleted_by_clients(api_client: CheckedClient
     assert response.headers["allow"] == "GET, PATCH"
 
 
-def test_bill_cycles_are_listed(api_client: CheckedClient) -> None:
-    response = api_client.get(f"{V5}/billCycle")
-    assert response.status_code == 200 and response.headers["x-total-count"] == str(len(response.json()))
+@pytest.fixture
+def bill_cycles(api_client: CheckedClient) -> list[str]:
+    """Bill cycles are reference data (no POST in TMF678): written through the engine directly."""
+    runtime = next(r for r in api_client.app.runtimes if r.base_path == V5)  # type: ignore[attr-defined]
+    service = runtime.services["billCycle"]
+    ids = []
+    with api_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+        for day in (1, 15):
+            body = {
+                "@type": "BillCycle",
+                "name": f"月结账期（每月{day}日出账）",
+                "billingDate": f"2026-12-{day:02d}T00:00:00Z",
+            }
+            ids.append(service.create(session, body, RequestContext("http://tmf.test"))["id"])
+    return ids
+
+
+def test_bill_cycles_are_listed(api_client: CheckedClient, bill_cycles: list[str]) -> None:
+    response = api_client.get(f"{V5}/billCycle", params={"id": ",".join(bill_cycles), "sort": "billingDate"})
+    assert response.status_code == 200 and response.headers["x-total-count"] == "2"
+    assert [c["id"] for c in response.json()] == bill_cycles
+    assert (
+        api_client.get(f"{V5}/billCycle/{bill_cycles[1]}").json()["billingDate"] == "2026-12-15T00:00:00.000Z"
+    )
     assert_tmf_error(api_client.get(f"{V5}/billCycle/{uuid.uuid4()}"), 404)
+
+
+def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
+    api_client: CheckedClient, bill_cycles: list[str]
+) -> None:
+    account = new_account()
+    complete_order(api_client, account, [price("月租", "recurring", "29.00")])
+    bill = bill_on_demand(api_client, V5, account)["customerBill"]
+    url = f"{V5}/customerBill/{bill['id']}"
+    unknown = {"@type": "CustomerBill", "billCycle": {"@type": "BillCycleRef", "id": "BC-NOPE"}}
+    assert_tmf_error(
+        api_client.patch(url, content=json.dumps(unknown), headers=MERGE), 400, mentions="BC-NOPE"
+    )
+    change = {"@type": "CustomerBill", "billCycle": {"@type": "BillCycleRef", "id": bill_cycles[0]}}
+    patched = api_client.patch(url, content=json.dumps(change), headers=MERGE)
+    assert patched.status_code == 200 and patched.json()["billCycle"]["id"] == bill_cycles[0]

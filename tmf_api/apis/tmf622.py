@@ -32,11 +32,10 @@ def _process_cancellation(
 ) -> None:
     orders = service.runtime.services["productOrder"]
     assert orders.lifecycle is not None
-    order = session.scalars(
-        select(ProductOrder).where(ProductOrder.id == cancel.product_order_id)
-    ).one_or_none()
-    if order is None:
-        raise bad_request(f"productOrder.id {cancel.product_order_id!r} refers to no ProductOrder")
+    if cancel.product_order_id is None:
+        raise bad_request("productOrder.id is required: which order is to be cancelled?")
+    # The mapping's `references` has already refused an id that names no order.
+    order = session.scalars(select(ProductOrder).where(ProductOrder.id == cancel.product_order_id)).one()
     if order.state not in orders.lifecycle.groups["cancellable"]:
         # The order stays as it is; the request ends in the version's refusal state.
         service.move(session, cancel, service.resource.options["refused_state"])

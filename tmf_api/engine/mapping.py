@@ -75,6 +75,8 @@ class ResourceMapping:
     server_owned: frozenset[str]
     # When set, the only first-level attributes a PATCH may touch.
     patchable: frozenset[str] | None
+    # Reference id paths that must name an existing resource of this API: {dotted path: resource}.
+    references: dict[str, str]
     options: dict[str, Any]
 
 
@@ -166,8 +168,13 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             on_update=dict(spec.get("on_update", {})),
             server_owned=frozenset(spec.get("server_owned", [])) | {"id", "href"},
             patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
+            references=dict(spec.get("references", {})),
             options={k: v for k, v in spec.items() if k not in known},
         )
+    for path, resource in resources.items():
+        for target in resource.references.values():
+            if target not in resources:
+                raise ValueError(f"resource {path}: references unknown resource {target!r}")
     return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)
 
 

@@ -182,10 +182,24 @@ class ResourceService:
             raise not_found(self.schema.name or self.resource.path, id_)
         return row
 
+    def check_references(self, session: Session, doc: JSON) -> None:
+        """Each declared reference names an existing resource, or the request is a 400."""
+        for path, target in self.resource.references.items():
+            value: Any = doc
+            for name in path.split("."):
+                value = value.get(name) if isinstance(value, dict) else None
+            if value is None:
+                continue
+            service = self.runtime.services[target]
+            exists = select(service.entity.pk).where(service.entity.id == value).exists()
+            if not session.scalar(select(exists)):
+                raise bad_request(f"{path} {value!r} refers to no {service.schema.name}")
+
     def create(self, session: Session, body: Any, ctx: RequestContext) -> JSON:
         if not isinstance(body, dict):
             raise bad_request(f"The body must be a {self.schema.name} object")
         doc = {k: v for k, v in body.items() if k not in self.server_owned}
+        self.check_references(session, doc)
         try:
             row: Any = build(self.node, doc)
         except ValueError as exc:
@@ -258,6 +272,7 @@ class ResourceService:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"
             raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
+        self.check_references(session, updated)
         old_state = self.state_of(row)
         new_state = updated.get(self.resource.state_attribute or "")
         lifecycle = self.lifecycle
