@@ -10,6 +10,13 @@ from sid_model.customer_bill import (
     CustomerBillOnDemand,
     CustomerBillRelatedParty,
 )
+from sid_model.events import (
+    EventDelivery,
+    EventDeliveryAttempt,
+    EventRecord,
+    EventSubscription,
+    ReceivedEvent,
+)
 from sid_model.product_order import (
     CancelProductOrder,
     ProductOrder,
@@ -37,11 +44,16 @@ __all__ = [
     "CustomerBill",
     "CustomerBillOnDemand",
     "CustomerBillRelatedParty",
+    "EventDelivery",
+    "EventDeliveryAttempt",
+    "EventRecord",
+    "EventSubscription",
     "ProductOrder",
     "ProductOrderExternalIdentifier",
     "ProductOrderItem",
     "ProductOrderNote",
     "ProductOrderRelatedParty",
+    "ReceivedEvent",
     "TroubleTicket",
     "TroubleTicketExternalIdentifier",
     "TroubleTicketNote",
