@@ -38,14 +38,14 @@ def _process_cancellation(
     order = session.scalars(select(ProductOrder).where(ProductOrder.id == cancel.product_order_id)).one()
     if order.state not in orders.lifecycle.groups["cancellable"]:
         # The order stays as it is; the request ends in the version's refusal state.
-        service.move(session, cancel, service.resource.options["refused_state"])
+        service.move(session, cancel, service.resource.options["refused_state"], ctx)
         return
-    service.move(session, cancel, "inProgress")
+    service.move(session, cancel, "inProgress", ctx)
     if order.state == "draft":
-        orders.move(session, order, "cancelled")
+        orders.move(session, order, "cancelled", ctx)
     else:
         for step in ("assessingCancellation", "pendingCancellation", "cancelled"):
-            orders.move(session, order, step)
+            orders.move(session, order, step, ctx)
     now = utcnow()
     order.cancellation_date = now
     order.cancellation_reason = cancel.cancellation_reason
@@ -53,7 +53,7 @@ def _process_cancellation(
         if item.state not in orders.lifecycle.final:
             item.state = "cancelled"
     cancel.effective_cancellation_date = now
-    service.move(session, cancel, "done")
+    service.move(session, cancel, "done", ctx)
 
 
 def _on_order_state_change(

@@ -17,19 +17,19 @@ def _run_bill_on_demand(
     request.last_update = now
     if not request.billing_account_id:
         request.description = _with_reason(request.description, "no billing account to bill")
-        service.move(session, request, "terminatedWithError")
+        service.move(session, request, "terminatedWithError", ctx)
         return
     try:
         bill = billing.bill_account(session, request.billing_account_id, now)
     except billing.BillingError as error:
         request.description = _with_reason(request.description, str(error))
-        service.move(session, request, "terminatedWithError")
+        service.move(session, request, "terminatedWithError", ctx)
         return
     bills = service.runtime.services["customerBill"]
-    bills.runtime.notify(session, Change("create", bills.resource.path, bill))
+    bills.runtime.notify(session, Change("create", bills.resource.path, bill, ctx=ctx))
     request.customer_bill_id = bill.id
     request.customer_bill_href = bills.href(ctx, bill.id)
-    service.move(session, request, "done")
+    service.move(session, request, "done", ctx)
 
 
 def _with_reason(description: str | None, reason: str) -> str:

@@ -77,6 +77,9 @@ class ResourceMapping:
     patchable: frozenset[str] | None
     # Reference id paths that must name an existing resource of this API: {dotted path: resource}.
     references: dict[str, str]
+    # Columns whose fixed values select this resource's rows in a shared table (e.g. the hub's
+    # subscriptions of one API version); set on create, required on every read.
+    scope: dict[str, Any]
     options: dict[str, Any]
 
 
@@ -149,11 +152,15 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
         "lifecycle",
         "state_attribute",
         "on_create",
+        "on_update",
         "server_owned",
+        "patchable",
+        "references",
+        "scope",
     }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]
-        for key in ("on_create", "on_update"):
+        for key in ("on_create", "on_update", "scope"):
             for column in spec.get(key, {}):
                 _python_type(sa_inspect(node.entity), column, f"resource {path}, {key}")
         resources[path] = ResourceMapping(
@@ -169,6 +176,7 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             server_owned=frozenset(spec.get("server_owned", [])) | {"id", "href"},
             patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
             references=dict(spec.get("references", {})),
+            scope=dict(spec.get("scope", {})),
             options={k: v for k, v in spec.items() if k not in known},
         )
     for path, resource in resources.items():
@@ -178,10 +186,29 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
     return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)
 
 
+def _with_hub(raw: dict[str, Any]) -> dict[str, Any]:
+    """Add the generic hub resource (mappings/hub.yaml) to an API version's mapping."""
+    with (MAPPINGS_ROOT / "hub.yaml").open(encoding="utf-8") as fh:
+        hub = yaml.safe_load(fh)
+    names = hub["schemas"]["v4" if raw["version"] == "v4" else "v5"]
+    raw = dict(raw)
+    raw["nodes"] = dict(raw["nodes"]) | {"EventSubscription": hub["node"]}
+    raw["resources"] = dict(raw["resources"]) | {
+        "hub": {
+            "node": "EventSubscription",
+            **names,
+            "server_owned": hub["server_owned"],
+            "on_create": hub["on_create"],
+            "scope": {"api": raw["api"], "version": raw["version"]},
+        }
+    }
+    return raw
+
+
 @cache
 def load_mapping(api: str, version: str) -> ApiMapping:
     with (MAPPINGS_ROOT / f"{api}_{version}.yaml").open(encoding="utf-8") as fh:
-        return parse_mapping(yaml.safe_load(fh))
+        return parse_mapping(_with_hub(yaml.safe_load(fh)))
 
 
 @cache

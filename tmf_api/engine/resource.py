@@ -59,12 +59,14 @@ class Rules:
 
 @dataclass
 class Change:
-    """A committed-with-the-request change, for the event outbox (TMF630 part 2)."""
+    """A change made in the request's transaction, for the event outbox (TMF630 part 2)."""
 
     kind: str  # create | stateChange | attributeValueChange | delete
     resource: str
     row: Base
     fields: list[str] = field(default_factory=list)
+    # The request that made it (for hrefs); None for server-driven changes.
+    ctx: RequestContext | None = None
 
 
 class ApiRuntime:
@@ -176,8 +178,13 @@ class ResourceService:
         return pruned
 
     # -- operations --------------------------------------------------------------------------
+    def scoped(self, stmt: Any) -> Any:
+        for column, value in self.resource.scope.items():
+            stmt = stmt.where(getattr(self.entity, column) == value)
+        return stmt
+
     def _load(self, session: Session, id_: str) -> Any:
-        row = session.scalars(select(self.entity).where(self.entity.id == id_)).one_or_none()
+        row = session.scalars(self.scoped(select(self.entity).where(self.entity.id == id_))).one_or_none()
         if row is None:
             raise not_found(self.schema.name or self.resource.path, id_)
         return row
@@ -191,7 +198,7 @@ class ResourceService:
             if value is None:
                 continue
             service = self.runtime.services[target]
-            exists = select(service.entity.pk).where(service.entity.id == value).exists()
+            exists = service.scoped(select(service.entity.pk).where(service.entity.id == value)).exists()
             if not session.scalar(select(exists)):
                 raise bad_request(f"{path} {value!r} refers to no {service.schema.name}")
 
@@ -208,13 +215,13 @@ class ResourceService:
         type_column = self.node.column_for("@type")
         if type_column is not None and getattr(row, type_column.column) is None:
             setattr(row, type_column.column, self.schema.type_name)
-        for column, value in self.resource.on_create.items():
+        for column, value in (self.resource.on_create | self.resource.scope).items():
             setattr(row, column, utcnow() if value == "$now" else value)
         if self.rules.prepare is not None:
             self.rules.prepare(self, session, row, body)
         session.add(row)
         session.flush()
-        self.runtime.notify(session, Change("create", self.resource.path, row))
+        self.runtime.notify(session, Change("create", self.resource.path, row, ctx=ctx))
         if self.rules.after_create is not None:
             self.rules.after_create(self, session, row, ctx)
         return self.document(row, ctx)
@@ -230,8 +237,8 @@ class ResourceService:
         compiler = self.compiler(session)
         where = compiler.where(query.conditions)
         order = compiler.order_by(query.sort)
-        count_stmt = select(func.count()).select_from(self.entity)
-        stmt = select(self.entity)
+        count_stmt = self.scoped(select(func.count()).select_from(self.entity))
+        stmt = self.scoped(select(self.entity))
         if where is not None:
             count_stmt = count_stmt.where(where)
             stmt = stmt.where(where)
@@ -295,15 +302,22 @@ class ResourceService:
         for column, value in self.resource.on_update.items():
             setattr(row, column, utcnow() if value == "$now" else value)
         session.flush()
+        state_attribute = self.resource.state_attribute or ""
         if old_state != self.state_of(row):
             if self.rules.on_state_change is not None:
                 self.rules.on_state_change(self, session, row, old_state, changed, ctx)
-            self.runtime.notify(session, Change("stateChange", self.resource.path, row, ["state"]))
-        if changed:
-            self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, changed))
+            self.runtime.notify(
+                session, Change("stateChange", self.resource.path, row, [state_attribute], ctx)
+            )
+        # A state change has its own event; an attribute event is for the other attributes.
+        others = [
+            name for name in changed if name != state_attribute and name not in self.resource.server_owned
+        ]
+        if others:
+            self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, others, ctx))
         return self.document(row, ctx)
 
-    def move(self, session: Session, row: Any, target: str) -> None:
+    def move(self, session: Session, row: Any, target: str, ctx: RequestContext | None = None) -> None:
         """A server-driven transition (task processing, fulfilment), held to the same lifecycle."""
         if self.lifecycle is None or self._state_column is None:
             raise AssertionError(f"{self.resource.path} has no lifecycle")
@@ -313,12 +327,12 @@ class ResourceService:
             raise AssertionError(f"{self.resource.path} {row.id}: {current} -> {target} is not a transition")
         setattr(row, self._state_column, target)
         session.flush()
-        change = Change("stateChange", self.resource.path, row, [self.lifecycle.attribute])
+        change = Change("stateChange", self.resource.path, row, [self.lifecycle.attribute], ctx)
         self.runtime.notify(session, change)
 
-    def delete(self, session: Session, id_: str) -> None:
+    def delete(self, session: Session, id_: str, ctx: RequestContext | None = None) -> None:
         row = self._load(session, id_)
-        self.runtime.notify(session, Change("delete", self.resource.path, row))
+        self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()
 
