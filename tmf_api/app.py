@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import connexion
 from connexion.datastructures import MediaTypeDict
 from connexion.options import SwaggerUIOptions
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
-from tmf_api.adapter.handlers import EngineResolver
+from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.apis import RULES
+from tmf_api.delivery import Dispatcher
+from tmf_api.engine.events import PENDING_FLAG, EventHub
 from tmf_api.engine.mapping import MAPPINGS_ROOT, load_mapping
 from tmf_api.engine.resource import ApiRuntime
 from tmf_api.settings import Settings
@@ -87,7 +93,48 @@ async def _root(scope: Any, receive: Any, send: Any) -> None:
     await Response(status_code=307, headers={"Location": DOCS_PATH})(scope, receive, send)
 
 
-def create_app(settings: Settings) -> ASGIApp:
+class Application:
+    """The ASGI application, with the parts the CLI, the demo loader and tests reach for."""
+
+    def __init__(
+        self,
+        asgi: ASGIApp,
+        runtimes: list[ApiRuntime],
+        sessions: sessionmaker[Session],
+        dispatcher: Dispatcher,
+    ) -> None:
+        self.asgi = asgi
+        self.runtimes = runtimes
+        self.sessions = sessions
+        self.dispatcher = dispatcher
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.asgi(scope, receive, send)
+
+
+def _lifespan(
+    settings: Settings, runtimes: list[ApiRuntime], sessions: sessionmaker[Session], dispatcher: Dispatcher
+) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = []
+        if settings.dispatch_events:
+            tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        if settings.simulate_fulfilment:
+            from tmf_api.simulator import FulfilmentSimulator
+
+            tasks.append(asyncio.create_task(FulfilmentSimulator(runtimes, sessions).run(stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return lifespan
+
+
+def create_app(settings: Settings) -> Application:
     # Connexion warns, for every PATCH declaring several media types, that it validates only the
     # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
@@ -97,8 +144,18 @@ def create_app(settings: Settings) -> ASGIApp:
     engine = make_engine(settings.database_url)
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
+    EventHub(runtimes, settings.public_base_url or "http://127.0.0.1:8080")
+    dispatcher = Dispatcher(sessions, settings)
+
+    @event.listens_for(sessions, "after_commit")
+    def _wake_dispatcher(session: Session) -> None:
+        if session.info.pop(PENDING_FLAG, False):
+            dispatcher.wake()
+
     app = connexion.AsyncApp(
-        __name__, swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False)
+        __name__,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
+        lifespan=_lifespan(settings, runtimes, sessions, dispatcher),
     )
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
@@ -113,11 +170,9 @@ def create_app(settings: Settings) -> ASGIApp:
         )
         allow.add(runtime.base_path, runtime.spec["paths"])
         routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)
+        routes[f"{runtime.base_path}/listener"] = listener_route(runtime, sessions)
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
-    outer = TMFMiddleware(app, allow, routes, prefixes)
-    outer.runtimes = runtimes  # type: ignore[attr-defined]
-    outer.sessions = sessions  # type: ignore[attr-defined]
-    return outer
+    return Application(TMFMiddleware(app, allow, routes, prefixes), runtimes, sessions, dispatcher)
 
 
 def _static_docs() -> ASGIApp:

@@ -31,7 +31,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tmf_api.demo import load_demo_data
 
     url = _database_url(args)
-    settings = Settings(database_url=url, demo_data=args.demo_data, public_base_url=args.public_base_url)
+    simulate = args.demo_data if args.simulate_fulfilment is None else args.simulate_fulfilment
+    settings = Settings(
+        database_url=url,
+        demo_data=args.demo_data,
+        public_base_url=args.public_base_url,
+        simulate_fulfilment=simulate,
+        dispatch_events=not args.no_dispatch,
+    )
     upgrade(url)
     app = create_app(settings)
     if settings.demo_data:
@@ -39,6 +46,64 @@ def cmd_serve(args: argparse.Namespace) -> int:
         logging.getLogger("tmf").info("demo data: %s", loaded or "database not empty, nothing loaded")
     print(f"Serving TM Forum APIs on http://{args.host}:{args.port}  (Swagger UI: /docs)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_events_dead(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from sid_model import EventRecord, EventSubscription
+    from sid_model.db import make_engine
+    from tmf_api.delivery import dead_letters
+
+    with Session(make_engine(_database_url(args))) as session:
+        rows = dead_letters(session, args.limit)
+        for delivery in rows:
+            record = session.get(EventRecord, delivery.event_pk)
+            subscription = session.get(EventSubscription, delivery.subscription_pk)
+            print(
+                f"{delivery.id}  {record.event_type if record else '?'}  attempts={delivery.attempts}  "
+                f"callback={subscription.callback if subscription else '?'}  error: {delivery.last_error}"
+            )
+        print(f"{len(rows)} dead deliveries")
+    return 0
+
+
+def cmd_events_replay(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from sid_model.db import make_engine
+    from tmf_api.delivery import replay
+
+    if not args.all and not args.ids:
+        print("name the deliveries to replay, or --all", file=sys.stderr)
+        return 2
+    with Session(make_engine(_database_url(args))) as session, session.begin():
+        count = replay(session, None if args.all else args.ids)
+    print(f"{count} deliveries queued again")
+    return 0
+
+
+def cmd_events_dispatch(args: argparse.Namespace) -> int:
+    """A dispatcher without an API server: more workers for a busy hub (PostgreSQL)."""
+    import asyncio
+    import signal
+
+    from sqlalchemy.orm import sessionmaker
+
+    from sid_model.db import make_engine
+    from tmf_api.delivery import Dispatcher
+
+    dispatcher = Dispatcher(sessionmaker(make_engine(_database_url(args))), Settings())
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await dispatcher.run(stop)
+
+    asyncio.run(main())
     return 0
 
 
@@ -66,10 +131,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-demo-data", dest="demo_data", action="store_false", help="do not load demo data (default)"
     )
     serve.add_argument("--public-base-url", help="base of absolute hrefs when behind a proxy")
+    simulate = serve.add_mutually_exclusive_group()
+    simulate.add_argument(
+        "--simulate-fulfilment",
+        dest="simulate_fulfilment",
+        action="store_true",
+        default=None,
+        help="move orders and tickets along by themselves (mappings/fulfilment.yaml); on with --demo-data",
+    )
+    simulate.add_argument("--no-simulate-fulfilment", dest="simulate_fulfilment", action="store_false")
+    serve.add_argument(
+        "--no-dispatch",
+        action="store_true",
+        help="do not deliver events from this process (other workers do)",
+    )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.set_defaults(func=cmd_serve, demo_data=False)
+
+    events = commands.add_parser("events", help="event delivery (the hub's outbox)")
+    event_commands = events.add_subparsers(dest="events_command", required=True)
+    dead = event_commands.add_parser("dead-letters", help="list deliveries that gave up")
+    _add_database_option(dead)
+    dead.add_argument("--limit", type=int, default=100)
+    dead.set_defaults(func=cmd_events_dead)
+    again = event_commands.add_parser("replay", help="queue dead deliveries again")
+    _add_database_option(again)
+    again.add_argument("ids", nargs="*", help="delivery ids (from dead-letters)")
+    again.add_argument("--all", action="store_true", help="every dead delivery")
+    again.set_defaults(func=cmd_events_replay)
+    dispatch = event_commands.add_parser("dispatch", help="run a delivery worker without serving the APIs")
+    _add_database_option(dispatch)
+    dispatch.set_defaults(func=cmd_events_dispatch)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)

@@ -21,3 +21,15 @@ class Settings:
     demo_data: bool = False
     # Which API versions to serve, as (api, version) pairs; None serves all under openapi/.
     apis: tuple[tuple[str, str], ...] | None = None
+    # Event delivery (TMF630 part 2): at-least-once, retried with exponential backoff
+    # (base * 2^(attempt-1), capped), dead after `delivery_max_attempts`.
+    dispatch_events: bool = True
+    delivery_max_attempts: int = 8
+    delivery_backoff_base: float = 1.0
+    delivery_backoff_max: float = 300.0
+    delivery_timeout: float = 5.0
+    delivery_concurrency: int = 16
+    delivery_batch: int = 100
+    delivery_poll_interval: float = 0.5
+    # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
+    simulate_fulfilment: bool = False

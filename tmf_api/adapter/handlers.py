@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from connexion import request
 from connexion.resolver import Resolution, Resolver
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
+from sid_model import ReceivedEvent
 from tmf_api.adapter.responses import error_response, json_response
+from tmf_api.engine.events import receive_event
 from tmf_api.engine.patch import JSON as JSON_MEDIA
 from tmf_api.engine.query import parse_query
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
@@ -44,7 +49,9 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         method = operation.method.lower()
         service = self.runtime.services.get(segments[0])
         handler: Handler
-        if service is None:
+        if segments[0] == "listener" and method == "post":
+            handler = self._listen()
+        elif service is None:
             handler = _not_implemented(operation.operation_id)
         elif len(segments) == 1 and method == "post":
             handler = self._create(service)
@@ -129,6 +136,61 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             return self._run(work)
 
         return delete
+
+    def _listen(self) -> Handler:
+        runtime = self.runtime
+
+        async def listen(**kwargs: Any) -> Response:
+            body = kwargs.get("body")
+
+            def work(session: Session) -> Response:
+                receive_event(session, runtime, body)
+                if runtime.mapping.version == "v4":
+                    # The v4 documents answer a notification with 201 and an EventSubscription.
+                    event_id = str((body or {}).get("eventId"))
+                    return json_response({"id": event_id, "callback": str(request.url)}, 201)
+                return Response(status_code=204)
+
+            return self._run(work)
+
+        return listen
+
+
+def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Callable[..., Awaitable[None]]:
+    """`<base>/listener`: events POSTed to a callback registered exactly so, and a read-back.
+
+    TM Forum's reference hubs post every event to the callback as registered; the documents name
+    per-event paths (`/listener/<eventName>`), which are served as operations. GET lists what was
+    received, newest first (`?eventType=` narrows it), so partners can test their hubs against us.
+    """
+
+    async def route(scope: Any, receive: Any, send: Any) -> None:
+        incoming = StarletteRequest(scope, receive)
+        if incoming.method == "POST":
+            try:
+                body = json.loads(await incoming.body())
+                with sessions.begin() as session:
+                    receive_event(session, runtime, body)
+                response: Response = Response(status_code=204)
+            except ValueError:
+                response = error_response(TMFError(400, "The body is not JSON"))
+            except TMFError as error:
+                response = error_response(error)
+        elif incoming.method == "GET":
+            event_type = incoming.query_params.get("eventType")
+            with sessions() as session:
+                stmt = select(ReceivedEvent).where(
+                    ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
+                )
+                if event_type:
+                    stmt = stmt.where(ReceivedEvent.event_type == event_type)
+                rows = session.scalars(stmt.order_by(ReceivedEvent.pk.desc()).limit(100)).all()
+                response = json_response([row.payload for row in rows])
+        else:
+            response = error_response(TMFError(405, "Use POST or GET", headers={"Allow": "GET, POST"}))
+        await response(scope, receive, send)
+
+    return route
 
 
 def _not_implemented(operation_id: str) -> Handler:

@@ -67,6 +67,7 @@ class Change:
     fields: list[str] = field(default_factory=list)
     # The request that made it (for hrefs); None for server-driven changes.
     ctx: RequestContext | None = None
+    api: str = ""  # set by the runtime that reports it
 
 
 class ApiRuntime:
@@ -90,6 +91,7 @@ class ApiRuntime:
         return self.mapping.base_path
 
     def notify(self, session: Session, change: Change) -> None:
+        change.api = self.mapping.api
         for listener in self.change_listeners:
             listener(session, change)
 

@@ -1,0 +1,221 @@
+"""The event dispatcher: delivers outbox rows to subscribers' callbacks, at least once.
+
+Work is claimed in batches with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises
+writers anyway), marked `sending` with a lease, posted concurrently (bounded, with timeouts, so
+a slow callback holds only its own slot), then recorded: delivered, or back to `pending` with
+exponential backoff, or `dead` after the last attempt. A worker that dies mid-delivery leaves
+leases that expire, and another worker (or itself, restarted) takes the work again; listeners
+de-duplicate by `eventId`. Database work runs in a thread so the event loop serving API
+requests never waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from sid_model import EventDelivery, EventDeliveryAttempt, EventRecord, EventSubscription
+from tmf_api.engine.resource import utcnow
+from tmf_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    pk: int
+    attempts: int
+    callback: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Dispatcher:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, worker: str | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- waking ------------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Thread-safe: new deliveries were committed."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    # -- database steps (run in a worker thread) ----------------------------------------------
+    @property
+    def lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.delivery_timeout * 3 + 5)
+
+    def claim(self, limit: int) -> list[Claimed]:
+        now = utcnow()
+        due = or_(
+            and_(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now),
+            and_(EventDelivery.state == "sending", EventDelivery.lease_until < now),
+        )
+        with self.sessions.begin() as session:
+            pks = (
+                select(EventDelivery.pk)
+                .where(due)
+                .order_by(EventDelivery.pk)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            claimed = session.scalars(
+                update(EventDelivery)
+                .where(EventDelivery.pk.in_(pks.scalar_subquery()), due)
+                .values(state="sending", lease_until=now + self.lease, claimed_by=self.worker)
+                .returning(EventDelivery.pk)
+            ).all()
+            if not claimed:
+                return []
+            rows = session.execute(
+                select(
+                    EventDelivery.pk, EventDelivery.attempts, EventSubscription.callback, EventRecord.payload
+                )
+                .join(EventSubscription, EventSubscription.pk == EventDelivery.subscription_pk)
+                .join(EventRecord, EventRecord.pk == EventDelivery.event_pk)
+                .where(EventDelivery.pk.in_(claimed))
+                .order_by(EventDelivery.pk)
+            ).all()
+        return [Claimed(pk, attempts, callback, payload) for pk, attempts, callback, payload in rows]
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        base = self.settings.delivery_backoff_base * 2 ** max(attempts - 1, 0)
+        seconds = min(self.settings.delivery_backoff_max, base) * random.uniform(0.8, 1.2)
+        return dt.timedelta(seconds=seconds)
+
+    def record(self, claimed: Claimed, outcome: Outcome) -> None:
+        now = utcnow()
+        attempts = claimed.attempts + 1
+        with self.sessions.begin() as session:
+            delivery = session.get(EventDelivery, claimed.pk, with_for_update=True)
+            if delivery is None or delivery.claimed_by != self.worker or delivery.state != "sending":
+                return  # the subscription was removed, or our lease expired and another worker took it
+            session.add(
+                EventDeliveryAttempt(
+                    delivery_pk=claimed.pk,
+                    attempted_at=now,
+                    worker=self.worker,
+                    status_code=outcome.status_code,
+                    error=outcome.error,
+                    duration_ms=outcome.duration_ms,
+                )
+            )
+            delivery.attempts = attempts
+            delivery.lease_until = None
+            if outcome.ok:
+                delivery.state, delivery.delivered_at, delivery.last_error = "delivered", now, None
+            else:
+                delivery.last_error = outcome.error or f"HTTP {outcome.status_code}"
+                if attempts >= self.settings.delivery_max_attempts:
+                    delivery.state = "dead"
+                    log.warning(
+                        "event delivery %s is dead after %d attempts: %s",
+                        delivery.id,
+                        attempts,
+                        delivery.last_error,
+                    )
+                else:
+                    delivery.state, delivery.next_attempt_at = "pending", now + self.backoff(attempts)
+
+    # -- the loop ----------------------------------------------------------------------------
+    async def post(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
+        started = time.perf_counter()
+        try:
+            response = await client.post(claimed.callback, json=claimed.payload)
+            return Outcome(
+                response.status_code, None if response.is_success else response.text[:500], _ms(started)
+            )
+        except httpx.HTTPError as error:
+            return Outcome(None, f"{type(error).__name__}: {error}"[:500], _ms(started))
+
+    async def deliver(self, client: httpx.AsyncClient, slots: asyncio.Semaphore, claimed: Claimed) -> None:
+        try:
+            outcome = await self.post(client, claimed)
+            await asyncio.to_thread(self.record, claimed, outcome)
+        except Exception:  # one delivery's failure must not stop the others
+            log.exception("event delivery %s failed unexpectedly", claimed.pk)
+        finally:
+            slots.release()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        settings = self.settings
+        slots = asyncio.Semaphore(settings.delivery_concurrency)
+        running: set[asyncio.Task[None]] = set()
+        timeout = httpx.Timeout(settings.delivery_timeout)
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            while not stop.is_set():
+                free = settings.delivery_concurrency - len(running)
+                claimed: list[Claimed] = []
+                if free > 0:
+                    try:
+                        claimed = await asyncio.to_thread(self.claim, min(free, settings.delivery_batch))
+                    except Exception:
+                        log.exception("claiming event deliveries failed; retrying")
+                for item in claimed:
+                    await slots.acquire()
+                    task = asyncio.create_task(self.deliver(client, slots, item))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if claimed and len(claimed) == min(free, settings.delivery_batch):
+                    continue  # more may be waiting
+                self._wake.clear()
+                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                await asyncio.wait(
+                    waiters, timeout=settings.delivery_poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+            if running:
+                # Give in-flight posts their timeout; unfinished ones keep their lease and are retried.
+                await asyncio.wait(running, timeout=settings.delivery_timeout + 1)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def dead_letters(session: Session, limit: int = 100) -> list[EventDelivery]:
+    return list(
+        session.scalars(
+            select(EventDelivery).where(EventDelivery.state == "dead").order_by(EventDelivery.pk).limit(limit)
+        )
+    )
+
+
+def replay(session: Session, ids: list[str] | None) -> int:
+    """Put dead deliveries (all, or those named) back to pending with a fresh attempt budget."""
+    stmt = update(EventDelivery).where(EventDelivery.state == "dead")
+    if ids:
+        stmt = stmt.where(EventDelivery.id.in_(ids))
+    result = session.execute(
+        stmt.values(state="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None, claimed_by=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,225 @@
+"""TMF630 part 2 on the write side: changes become events in a transactional outbox.
+
+Every change the engine notifies is turned, inside the same database transaction, into one
+event per API version that has a matching subscription (rendered in that version's shape), and
+one delivery row per matching subscription. A change that commits always has its events; a
+change that rolls back has none. Delivering them is tmf_api.delivery's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sid_model import EventDelivery, EventRecord, EventSubscription, ReceivedEvent
+from tmf_api.engine.document import JSON
+from tmf_api.engine.mapping import format_datetime
+from tmf_api.engine.match import matches
+from tmf_api.engine.query import Query, parse_query
+from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
+from tmf_api.errors import TMFError, bad_request
+
+log = logging.getLogger(__name__)
+
+# Set on a session whose transaction wrote deliveries, so the dispatcher is woken after commit.
+PENDING_FLAG = "tmf_events_pending"
+
+_KIND_SUFFIX = {
+    "create": "CreateEvent",
+    "attributeValueChange": "AttributeValueChangeEvent",
+    "delete": "DeleteEvent",
+}
+
+
+@lru_cache(maxsize=4096)
+def _parsed(query: str) -> Query:
+    return parse_query(query)
+
+
+def event_names(spec: dict[str, Any]) -> set[str]:
+    return {name for name in spec["components"]["schemas"] if name.endswith("Event") and name != "Event"}
+
+
+class EventHub:
+    """Writes the outbox for every served API version; registered as each runtime's change listener."""
+
+    def __init__(self, runtimes: list[ApiRuntime], default_base_url: str) -> None:
+        self.default_base_url = default_base_url
+        self.by_api: dict[str, list[ApiRuntime]] = {}
+        for runtime in runtimes:
+            self.by_api.setdefault(runtime.mapping.api, []).append(runtime)
+        # Event names each version emits: its own document's, or (TMF678 v4 defines none) the
+        # other generation's, in this version's envelope.
+        self.names: dict[int, set[str]] = {}
+        for api_runtimes in self.by_api.values():
+            every = set().union(*(event_names(r.spec) for r in api_runtimes))
+            for runtime in api_runtimes:
+                self.names[id(runtime)] = event_names(runtime.spec) or every
+        for runtime in runtimes:
+            runtime.change_listeners.append(self.record)
+            hub = runtime.services.get("hub")
+            if hub is not None:
+                hub.rules = Rules(prepare=_check_subscription)
+
+    def event_type(self, runtime: ApiRuntime, service: ResourceService, change: Change) -> str | None:
+        name = service.schema.name or ""
+        if change.kind == "stateChange":
+            attribute = service.lifecycle.attribute if service.lifecycle else "state"
+            candidate = f"{name}{'Status' if attribute == 'status' else 'State'}ChangeEvent"
+        else:
+            candidate = f"{name}{_KIND_SUFFIX[change.kind]}"
+        return candidate if candidate in self.names[id(runtime)] else None
+
+    def extra_types(self, runtime: ApiRuntime, service: ResourceService, change: Change) -> list[str]:
+        """Events a state reaches besides the state change (e.g. TroubleTicketResolvedEvent)."""
+        if change.kind != "stateChange":
+            return []
+        state = service.state_of(change.row)
+        names = service.resource.options.get("state_events", {}).get(state, [])
+        return [n for n in ([names] if isinstance(names, str) else names) if n in self.names[id(runtime)]]
+
+    def record(self, session: Session, change: Change) -> None:
+        if change.resource == "hub":
+            return
+        api = next(
+            (a for a, rs in self.by_api.items() if any(change.resource in r.services for r in rs)), None
+        )
+        runtimes = [r for r in self.by_api.get(api or "", []) if change.resource in r.services]
+        if not runtimes:
+            return
+        api = runtimes[0].mapping.api
+        subscriptions = session.scalars(select(EventSubscription).where(EventSubscription.api == api)).all()
+        if not subscriptions:
+            return
+        now = utcnow()
+        ctx = change.ctx or RequestContext(self.default_base_url)
+        for runtime in runtimes:
+            mine = [s for s in subscriptions if s.version == runtime.mapping.version]
+            if not mine:
+                continue
+            service = runtime.services[change.resource]
+            types = [t for t in [self.event_type(runtime, service, change)] if t]
+            types += self.extra_types(runtime, service, change)
+            if not types:
+                continue
+            document = service.document(change.row, ctx)
+            for event_type in types:
+                envelope = self.envelope(runtime, service, event_type, document, now, change)
+                targets = [s for s in mine if matches(envelope, _parsed(s.query or ""))]
+                if targets:
+                    self._write(session, runtime, event_type, envelope, now, targets)
+
+    @staticmethod
+    def envelope(
+        runtime: ApiRuntime,
+        service: ResourceService,
+        event_type: str,
+        document: JSON,
+        now: dt.datetime,
+        change: Change,
+    ) -> JSON:
+        event_id = str(uuid.uuid4())
+        when = format_datetime(now)
+        body: JSON = {
+            "eventId": event_id,
+            "eventTime": when,
+            "eventType": event_type,
+            "title": event_type,
+            "description": f"{event_type} for {service.schema.name} {document.get('id')}",
+            "domain": runtime.mapping.name,
+            "event": {service.resource.path: document},
+        }
+        if runtime.mapping.version == "v4":
+            body |= {"id": event_id, "timeOcurred": when}
+            if change.kind == "attributeValueChange":
+                body["fieldPath"] = ",".join(change.fields)
+        else:
+            body = {"@type": event_type, "id": event_id, **body, "timeOccurred": when}
+        return body
+
+    @staticmethod
+    def _write(
+        session: Session,
+        runtime: ApiRuntime,
+        event_type: str,
+        envelope: JSON,
+        now: dt.datetime,
+        targets: list[EventSubscription],
+    ) -> None:
+        record = EventRecord(
+            event_id=envelope["eventId"],
+            api=runtime.mapping.api,
+            version=runtime.mapping.version,
+            event_type=event_type,
+            event_time=now,
+            payload=envelope,
+        )
+        session.add(record)
+        session.flush()
+        session.execute(
+            insert(EventDelivery),
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "event_pk": record.pk,
+                    "subscription_pk": s.pk,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created": now,
+                }
+                for s in targets
+            ],
+        )
+        session.info[PENDING_FLAG] = True
+
+
+def _check_subscription(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
+    callback = row.callback or ""
+    if not callback.startswith(("http://", "https://")):
+        raise bad_request(f"callback must be an absolute http(s) URL, got {callback!r}")
+    if row.query:
+        try:
+            query = parse_query(row.query)
+        except TMFError as error:
+            raise bad_request(f"query: {error.message}") from None
+        if query.fields is not None or query.sort:
+            raise bad_request("query: a subscription filters events; fields and sort do not apply")
+
+
+def receive_event(
+    session: Session, runtime: ApiRuntime, payload: Any, now: Callable[[], dt.datetime] = utcnow
+) -> bool:
+    """Store an event received on the listener side; False when its eventId was seen already."""
+    if not isinstance(payload, dict):
+        raise bad_request("An event must be a JSON object")
+    event_id = str(payload.get("eventId") or payload.get("id") or "")
+    if not event_id:
+        raise bad_request("An event must carry an eventId")
+    api, version = runtime.mapping.api, runtime.mapping.version
+    seen = session.scalar(
+        select(ReceivedEvent.pk).where(
+            ReceivedEvent.api == api, ReceivedEvent.version == version, ReceivedEvent.event_id == event_id
+        )
+    )
+    if seen is not None:
+        return False
+    session.add(
+        ReceivedEvent(
+            api=api,
+            version=version,
+            event_id=event_id,
+            event_type=payload.get("eventType") or payload.get("@type"),
+            received_at=now(),
+            payload=payload,
+        )
+    )
+    session.flush()
+    return True
