@@ -1,0 +1,271 @@
+"""Event delivery under faults (TMF630 part 2 hub): at-least-once, nothing lost.
+
+A real HTTP listener (tests/events/faults_support.py) stands in for subscribers; it is stopped,
+restarted, told to fail or to hang. Servers are in-process (`make_client`, short backoff) where
+settings must be tuned, and real `tmf serve` subprocesses (default settings: backoff 1 s doubling,
+timeout 5 s, lease 20 s) where processes must die or run side by side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.events.faults_support import (
+    TT_V4,
+    CallbackListener,
+    DispatchProcess,
+    Outbox,
+    ServerProcess,
+    create_tickets,
+    subscribe,
+    tmf_cli,
+    wait_until,
+)
+from tests.fixtures.app import make_client
+from tests.fixtures.databases import PostgresCluster
+
+FAST = {
+    "delivery_backoff_base": 0.05,
+    "delivery_backoff_max": 0.4,
+    "delivery_poll_interval": 0.05,
+}
+
+
+def _all_final(outbox: Outbox, expected: int, state: str = "delivered") -> bool:
+    states = outbox.states()
+    return sum(states.values()) == expected and states[state] == expected
+
+
+# -- 1. listener down, then up ----------------------------------------------------------------
+
+
+def test_events_produced_while_listener_down_are_delivered_when_it_returns(database_url: str) -> None:
+    outbox = Outbox(database_url)
+    listener = CallbackListener().start()
+    try:
+        with make_client(database_url, delivery_max_attempts=50, **FAST) as client:
+            subscribe(client, listener.url("/down-up"))
+            listener.stop()  # connection refused from now on
+            create_tickets(client, 5, "while down")
+            # Retried with backoff while the listener is away: several failed attempts each.
+            outbox.wait_for(
+                lambda: all(d["attempts"] >= 3 for d in outbox.deliveries()), 15, "three failed attempts each"
+            )
+            assert not listener.delivered()
+            pending = outbox.deliveries()
+            assert {d["state"] for d in pending} <= {"pending", "sending"}
+            assert all("ConnectError" in (d["last_error"] or "") for d in pending if d["state"] == "pending")
+
+            listener.start()  # same port
+            outbox.wait_for(lambda: _all_final(outbox, 5), 15, "every delivery delivered")
+
+        event_ids = outbox.event_ids()
+        assert len(event_ids) == 5
+        counts = listener.counts("/down-up")
+        assert set(counts) == event_ids  # none lost, nothing foreign
+        assert all(n >= 1 for n in counts.values())
+        for delivery in outbox.deliveries():
+            # every POST is recorded: the failed ones and the successful last one
+            assert delivery["attempt_rows"] == delivery["attempts"] >= 4
+    finally:
+        listener.close()
+        outbox.close()
+
+
+# -- 2. dead letters and replay ---------------------------------------------------------------
+
+
+def test_always_failing_callback_ends_dead_and_replay_delivers_it(database_url: str) -> None:
+    outbox = Outbox(database_url)
+    listener = CallbackListener(mode="fail").start()
+    try:
+        with make_client(database_url, delivery_max_attempts=3, **FAST) as client:
+            subscribe(client, listener.url("/broken"))
+            create_tickets(client, 2, "dead letter")
+            outbox.wait_for(lambda: _all_final(outbox, 2, "dead"), 15, "both deliveries dead")
+            deliveries = outbox.deliveries()
+            assert all(d["attempts"] == d["attempt_rows"] == 3 for d in deliveries)
+            assert len(listener.received) == 6 and {r.status for r in listener.received} == {500}
+            assert not listener.delivered()
+
+            listed = tmf_cli("events", "dead-letters", "--database-url", database_url)
+            assert listed.returncode == 0, listed.stderr
+            for delivery in deliveries:
+                assert delivery["id"] in listed.stdout
+            assert "2 dead deliveries" in listed.stdout
+            assert "attempts=3" in listed.stdout and listener.url("/broken") in listed.stdout
+            assert "HTTP 500" in listed.stdout or "500" in listed.stdout
+
+            time.sleep(0.5)
+            assert outbox.states()["dead"] == 2  # dead stays dead: no more attempts
+            assert len(listener.received) == 6
+
+            listener.mode = "ok"  # the subscriber is fixed
+            replayed = tmf_cli("events", "replay", "--all", "--database-url", database_url)
+            assert replayed.returncode == 0, replayed.stderr
+            assert "2 deliveries queued again" in replayed.stdout
+            outbox.wait_for(lambda: _all_final(outbox, 2), 15, "replayed deliveries delivered")
+
+        assert set(listener.counts("/broken")) == outbox.event_ids()
+        listed = tmf_cli("events", "dead-letters", "--database-url", database_url)
+        assert "0 dead deliveries" in listed.stdout
+    finally:
+        listener.close()
+        outbox.close()
+
+
+# -- 3. server killed mid-delivery -------------------------------------------------------------
+
+
+def test_server_killed_mid_delivery_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL with deliveries `sending` (posts hanging) and `pending` (listener down, backing off):
+    after a restart every event arrives; the `sending` ones once their lease (20 s) expires."""
+    database_url = f"sqlite:///{tmp_path / 'tmf.db'}"
+    outbox = Outbox(database_url)
+    listener = CallbackListener(mode="hang", hang_seconds=60).start()
+    server = ServerProcess(database_url).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            subscribe(client, listener.url("/restart"))
+            create_tickets(client, 3, "hanging")
+            outbox.wait_for(lambda: outbox.states()["sending"] == 3, 10, "three deliveries sending")
+            listener.stop()  # now refused: the next deliveries fail fast and back off
+            create_tickets(client, 3, "refused")
+            outbox.wait_for(
+                lambda: (
+                    sum(1 for d in outbox.deliveries() if d["state"] == "pending" and d["attempts"] >= 1) == 3
+                ),
+                10,
+                "three deliveries pending after a refused attempt",
+            )
+        server.kill()
+        states = outbox.states()
+        assert states == {"sending": 3, "pending": 3}, states
+        listener.release()  # the hanging requests end (their client is gone)
+        listener.mode = "ok"
+        listener.start()
+        server.start()
+        # pending ones come quickly; leased ones when the lease runs out (20 s after the claim)
+        outbox.wait_for(lambda: _all_final(outbox, 6), 40, "every delivery delivered after restart")
+        event_ids = outbox.event_ids()
+        counts = listener.counts("/restart")
+        assert set(counts) == event_ids and len(event_ids) == 6
+        assert all(n >= 1 for n in counts.values())  # at least once
+    finally:
+        server.kill()
+        listener.close()
+        outbox.close()
+
+
+# -- 4. two dispatchers on one PostgreSQL database -------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_dispatchers_share_the_work_exactly_once(postgres_cluster: PostgresCluster) -> None:
+    subscriptions, changes = 5, 60
+    database_url = postgres_cluster.new_database()
+    outbox = Outbox(database_url)
+    listener = CallbackListener().start()
+    # Each POST takes a little while, so deliveries queue up and the second worker finds some.
+    slow = threading.Event()
+    listener.on_receive = lambda _item: slow.wait(0.03)
+    server = ServerProcess(database_url).start()  # upgrades the schema; dispatches too
+    try:
+        with (
+            DispatchProcess(database_url) as worker,
+            httpx.Client(base_url=server.base_url, timeout=30) as client,
+        ):
+            for n in range(subscriptions):
+                subscribe(client, listener.url(f"/sub{n}"))
+            threads = [
+                threading.Thread(target=create_tickets, args=(client, changes // 4, f"pair {k}"))
+                for k in range(4)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            total = subscriptions * changes
+            outbox.wait_for(lambda: _all_final(outbox, total), 60, f"{total} deliveries delivered")
+            assert worker.process is not None and worker.process.poll() is None, worker.output()
+        pairs = listener.pairs()
+        event_ids = outbox.event_ids()
+        assert len(event_ids) == changes
+        expected = {(e, f"/sub{n}") for e in event_ids for n in range(subscriptions)}
+        assert set(pairs) == expected
+        duplicates = {pair: n for pair, n in pairs.items() if n != 1}
+        assert not duplicates, f"delivered more than once: {list(duplicates.items())[:5]}"
+        workers = outbox.attempt_workers()
+        assert sum(workers.values()) == total  # one attempt per delivery
+        assert len(workers) == 2, f"both workers should have delivered some events: {workers}"
+    finally:
+        server.kill()
+        listener.close()
+        outbox.close()
+
+
+# -- 5. a hanging subscriber stalls neither the API nor other subscribers ---------------------
+
+# The dispatcher's default slots (Settings.delivery_concurrency) that hanging posts can occupy.
+SLOTS = 16
+
+
+def _hang_scenario(tmp_path: Path, tickets: int) -> tuple[list[float], list[float]]:
+    """Subscriber /slow hangs, /fast answers; `tickets` changes are made. Returns the latencies of
+    20 GETs made while /slow's deliveries hang, and /fast's lags (POST answered → event received)."""
+    database_url = f"sqlite:///{tmp_path / 'tmf.db'}"
+    listener = CallbackListener(path_modes={"/slow": "hang"}, hang_seconds=30).start()
+    server = ServerProcess(database_url).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            subscribe(client, listener.url("/slow"))
+            subscribe(client, listener.url("/fast"))
+            created: dict[str, float] = {}
+            for ticket_id in create_tickets(client, tickets, "hang", answered=created):
+                assert ticket_id in created
+            with contextlib.suppress(AssertionError):  # reported through the lags below
+                wait_until(lambda: len(listener.delivered("/fast")) >= tickets, 8, "/fast's events")
+            latencies = []
+            for _ in range(20):
+                started = time.perf_counter()
+                assert client.get(f"{TT_V4}/troubleTicket/{ticket_id}").status_code == 200
+                latencies.append(time.perf_counter() - started)
+            assert not listener.delivered("/slow")  # still hanging all along
+        fast = {r.resource_id: r.at for r in listener.delivered("/fast")}
+        lags = [fast[t] - answered if t in fast else float("inf") for t, answered in created.items()]
+        return latencies, lags
+    finally:
+        server.kill()
+        listener.close()
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
+
+
+def test_hanging_callback_stalls_neither_api_nor_other_subscriber(tmp_path: Path) -> None:
+    """Fewer hanging deliveries than the dispatcher's slots: the API and /fast are unaffected."""
+    latencies, lags = _hang_scenario(tmp_path, tickets=SLOTS // 2)
+    assert _p95(latencies) < 0.2, f"GET p95 {_p95(latencies) * 1000:.0f} ms while deliveries hang"
+    assert max(lags) < 1.0, f"/fast waited {max(lags):.2f} s for an event"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="head-of-line blocking: one hanging subscriber's deliveries take every dispatcher slot "
+    "(delivery_concurrency, no per-subscription cap), so other subscribers wait out the 5 s "
+    "timeout per round of hanging posts",
+)
+def test_many_hanging_deliveries_do_not_starve_other_subscriber(tmp_path: Path) -> None:
+    """More hanging deliveries than slots: /fast should still get each event within a second."""
+    latencies, lags = _hang_scenario(tmp_path, tickets=SLOTS + 8)
+    assert _p95(latencies) < 0.2, f"GET p95 {_p95(latencies) * 1000:.0f} ms while deliveries hang"
+    late = sorted(lag for lag in lags if lag >= 1.0)
+    assert not late, f"{len(late)} of {len(lags)} /fast events took ≥ 1 s (up to {late[-1]:.2f} s)"
