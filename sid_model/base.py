@@ -69,6 +69,13 @@ class Extensible:
     extension: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class Identified:
+    """A root entity: a surrogate key for joins, and the TMF `id` clients see."""
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+
+
 class Positioned:
     """Child rows keep the order the client sent them in."""
 

@@ -8,23 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible
+from sid_model.base import Base, Extensible, Identified
 from sid_model.common import RelatedPartyColumns, children
 
 Money = Numeric(18, 2)
 Rate = Numeric(7, 4)
 
 
-class BillCycle(Base, Extensible):
+class BillCycle(Base, Identified, Extensible):
     """When an account is billed: billing, charge, credit, mailing and due dates (TMF678 v5)."""
 
     __tablename__ = "bill_cycle"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     billing_date: Mapped[dt.datetime | None] = mapped_column()
@@ -34,13 +32,11 @@ class BillCycle(Base, Extensible):
     payment_due_date: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CustomerBill(Base, Extensible):
+class CustomerBill(Base, Identified, Extensible):
     """A bill for one billing account: the sum of its applied rates, with tax (SID CustomerBill)."""
 
     __tablename__ = "customer_bill"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     bill_no: Mapped[str | None] = mapped_column(String(100), index=True)
     state: Mapped[str | None] = mapped_column(String(50), index=True)
     category: Mapped[str | None] = mapped_column(String(100))
@@ -69,13 +65,11 @@ class CustomerBillRelatedParty(Base, RelatedPartyColumns):
     bill_pk: Mapped[int] = mapped_column(ForeignKey("customer_bill.pk", ondelete="CASCADE"), index=True)
 
 
-class AppliedCustomerBillingRate(Base, Extensible):
+class AppliedCustomerBillingRate(Base, Identified, Extensible):
     """One charge applied to a billing account (a product's one-time or recurring price), billed once."""
 
     __tablename__ = "applied_customer_billing_rate"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     # oneTime | recurring | usage … (v4 `type`, v5 `appliedBillingRateType`)
@@ -99,13 +93,11 @@ class AppliedCustomerBillingRate(Base, Extensible):
     product_order_item_id: Mapped[str | None] = mapped_column(String(100))
 
 
-class CustomerBillOnDemand(Base, Extensible):
+class CustomerBillOnDemand(Base, Identified, Extensible):
     """A request to bill an account now rather than at its cycle's date (a task)."""
 
     __tablename__ = "customer_bill_on_demand"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str | None] = mapped_column(String(50), index=True)

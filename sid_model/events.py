@@ -12,16 +12,14 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible
+from sid_model.base import Base, Extensible, Identified
 
 
-class EventSubscription(Base, Extensible):
+class EventSubscription(Base, Identified, Extensible):
     """A listener registered at an API's hub: where to POST events, and which ones (`query`)."""
 
     __tablename__ = "event_subscription"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     # The hub it was registered at: events are rendered in that API version's shape.
     api: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[str] = mapped_column(String(10))
@@ -44,15 +42,13 @@ class EventRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
 
 
-class EventDelivery(Base):
+class EventDelivery(Base, Identified):
     """The delivery of one event to one subscription: pending → sending → delivered, or dead."""
 
     __tablename__ = "event_delivery"
     # The dispatcher's claim query: due pending rows, and expired leases of crashed workers.
     __table_args__ = (Index("ix_event_delivery_state_next_attempt_at", "state", "next_attempt_at"),)
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     event_pk: Mapped[int] = mapped_column(ForeignKey("event_record.pk", ondelete="CASCADE"), index=True)
     subscription_pk: Mapped[int] = mapped_column(
         ForeignKey("event_subscription.pk", ondelete="CASCADE"), index=True

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Positioned
+from sid_model.base import Base, Extensible, Identified, Positioned
 from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns, children
 
 
-class ProductOrder(Base, Extensible):
+class ProductOrder(Base, Identified, Extensible):
     """A customer's request to provide, change or cease products (SID ProductOrder).
 
     The resource's own href is not stored: it is rendered from the base URL the client used and
@@ -22,8 +22,6 @@ class ProductOrder(Base, Extensible):
     # The usual list: orders in a state, newest first (TMF630 filter + sort, then paging).
     __table_args__ = (Index("ix_product_order_state_order_date", "state", "order_date"),)
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     state: Mapped[str | None] = mapped_column(String(50), index=True)
     category: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -89,13 +87,11 @@ class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
     order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
 
 
-class CancelProductOrder(Base, Extensible):
+class CancelProductOrder(Base, Identified, Extensible):
     """A request to cancel a ProductOrder, processed as a task (SID Product Order ABE)."""
 
     __tablename__ = "cancel_product_order"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     state: Mapped[str | None] = mapped_column(String(50), index=True)
     product_order_id: Mapped[str | None] = mapped_column(String(100), index=True)
     product_order_href: Mapped[str | None] = mapped_column(String(500))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Positioned
+from sid_model.base import Base, Extensible, Identified, Positioned
 from sid_model.common import (
     ExternalIdentifierColumns,
     NoteColumns,
@@ -17,13 +17,11 @@ from sid_model.common import (
 )
 
 
-class TroubleTicket(Base, Extensible):
+class TroubleTicket(Base, Identified, Extensible):
     """A problem a customer reports (故障报修, 投诉, 计费争议 …), tracked to resolution."""
 
     __tablename__ = "trouble_ticket"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[str | None] = mapped_column(String(50), index=True)
@@ -87,13 +85,11 @@ class TroubleTicketStatusChange(Base, Extensible, Positioned):
     change_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class TroubleTicketSpecification(Base, Extensible):
+class TroubleTicketSpecification(Base, Identified, Extensible):
     """A kind of trouble ticket and the characteristics it carries (TMF621 v5)."""
 
     __tablename__ = "trouble_ticket_specification"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(500), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     lifecycle_status: Mapped[str | None] = mapped_column(String(50), index=True)
