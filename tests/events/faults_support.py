@@ -242,9 +242,8 @@ class Outbox:
             if condition():
                 return
             time.sleep(0.05)
-        raise AssertionError(
-            f"timed out after {timeout:.0f}s waiting for {what}; outbox: {dict(self.states())}"
-        )
+        rows = [(d["state"], d["attempts"], (d["last_error"] or "")[:60]) for d in self.deliveries()]
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; outbox: {rows[:20]}")
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
