@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.reference",
     "tests.fixtures.databases",
     "tests.fixtures.app",
+    "tests.fixtures.listener",
 ]

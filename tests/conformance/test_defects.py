@@ -1,0 +1,106 @@
+"""The conformance tool against a deliberately non-conformant server.
+
+With no defect the double must pass every rule (exit 0), which shows it is a sound baseline; with one
+seeded defect the tool must exit 1 and report the rule meant to catch that defect as failed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conformance.bad_server import DEFECT_VERSIONS, DEFECTS, running_bad_server
+
+ROOT = Path(__file__).resolve().parents[2]
+API_PATH = "/tmf-api/productOrderingManagement"
+VERSIONS = ("v4", "v5")
+TIMEOUT = 120
+
+
+def _tool_missing() -> str | None:
+    if not (ROOT / "conformance" / "__main__.py").exists():
+        return f"the conformance tool is missing: {ROOT / 'conformance' / '__main__.py'} does not exist"
+    return None
+
+
+def _outcomes(report: Any) -> list[dict[str, Any]]:
+    """Every rule outcome ({"id": …, "status": …}) found anywhere in the JSON report."""
+    found: list[dict[str, Any]] = []
+    if isinstance(report, dict):
+        if isinstance(report.get("id"), str) and isinstance(report.get("status"), str):
+            return [report]
+        for value in report.values():
+            found += _outcomes(value)
+    elif isinstance(report, list):
+        for value in report:
+            found += _outcomes(value)
+    return found
+
+
+def run_tool(
+    base_url: str, version: str, report_dir: Path, only: list[str] | None = None
+) -> tuple[int, Any, str]:
+    """Run `python -m conformance run` against the double; (exit code, JSON report, console output)."""
+    if (missing := _tool_missing()) is not None:
+        pytest.fail(missing, pytrace=False)
+    command = [
+        sys.executable, "-m", "conformance", "run",
+        "--base-url", base_url,
+        "--api", "TMF622",
+        "--version", version,
+        "--fuzz-examples", "0",
+        "--report-dir", str(report_dir),
+    ]  # fmt: skip
+    if only:
+        command += ["--only", *only]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    output = f"$ {' '.join(command)}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    reports = sorted(report_dir.glob("*.json"))
+    report = json.loads(reports[0].read_text(encoding="utf-8")) if reports else None
+    return done.returncode, report, output
+
+
+def _summary(outcomes: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"  {o['id']}: {o['status']} {o.get('message', '')}".rstrip()
+        for o in outcomes
+        if o["status"] != "passed"
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_double_without_defects_passes_every_rule(version: str, tmp_path: Path) -> None:
+    with running_bad_server() as url:
+        code, report, output = run_tool(f"{url}{API_PATH}/{version}", version, tmp_path)
+    assert report is not None, f"no JSON report in {tmp_path}\n{output}"
+    outcomes = _outcomes(report)
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    assert outcomes, f"the JSON report lists no rule outcomes\n{output}"
+    assert not failed and code == 0, f"exit {code}; rules not passed:\n{_summary(outcomes)}\n{output}"
+
+
+CASES = [
+    pytest.param(defect, version, id=f"{defect}-{version}")
+    for defect in DEFECTS
+    for version in DEFECT_VERSIONS.get(defect, VERSIONS)
+]
+
+
+@pytest.mark.parametrize(("defect", "version"), CASES)
+def test_each_defect_is_reported_by_its_rule(defect: str, version: str, tmp_path: Path) -> None:
+    rule_id = DEFECTS[defect]
+    with running_bad_server({defect}) as url:
+        code, report, output = run_tool(f"{url}{API_PATH}/{version}", version, tmp_path, only=[rule_id])
+    assert report is not None, f"no JSON report in {tmp_path}\n{output}"
+    outcomes = _outcomes(report)
+    status = {o["id"]: o["status"] for o in outcomes}
+    assert rule_id in status, f"{rule_id} is not in the report (rules: {sorted(status)})\n{output}"
+    assert status[rule_id] == "failed", (
+        f"defect {defect!r} was not caught: {rule_id} {status[rule_id]}\n{_summary(outcomes)}\n{output}"
+    )
+    assert code == 1, f"exit {code}, expected 1\n{output}"
