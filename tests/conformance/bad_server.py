@@ -446,6 +446,8 @@ class BadServer:
     def project(self, doc: dict[str, Any], fields: str | None, known: set[str]) -> dict[str, Any]:
         if fields is None or "fields-ignored" in self.defects:
             return doc
+        if not fields.strip():
+            raise ApiError(400, "Query parameter 'fields': name at least one attribute, or none")
         names = {f.strip().split(".")[0] for f in fields.split(",") if f.strip()} - {"none"}
         for name in names - known:
             raise ApiError(400, f"Query parameter 'fields': unknown attribute '{name}'")

@@ -7,6 +7,7 @@ seeded defect the tool must exit 1 and report the rule meant to catch that defec
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.bad_server import DEFECT_VERSIONS, DEFECTS, running_bad_server
+from tests.fixtures.reference import reference_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 API_PATH = "/tmf-api/productOrderingManagement"
@@ -58,7 +60,12 @@ def run_tool(
     ]  # fmt: skip
     if only:
         command += ["--only", *only]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    env = dict(os.environ)
+    if (official := reference_dir()) is not None:  # so the tool validates against the official documents
+        env["TMF_REFERENCE_DIR"] = str(official)
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
     output = f"$ {' '.join(command)}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     reports = sorted(report_dir.glob("*.json"))
     report = json.loads(reports[0].read_text(encoding="utf-8")) if reports else None
