@@ -1,0 +1,118 @@
+"""The hub resource of every API version: subscribe, refuse bad subscriptions, unsubscribe, and
+subscriptions outliving the app that took them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.contract import assert_tmf_error
+from tests.api.test_tmf621 import ticket_v5
+from tests.api.test_tmf622 import order_v4, order_v5
+from tests.fixtures.app import make_client
+from tests.fixtures.listener import FAST_DELIVERY, QUIET_S, Hub, Listener, event_types, subscribe
+
+ORDERS_V4 = "/tmf-api/productOrderingManagement/v4"
+ORDERS_V5 = "/tmf-api/productOrderingManagement/v5"
+TICKETS_V5 = "/tmf-api/troubleTicket/v5"
+BASES = [
+    ORDERS_V4,
+    ORDERS_V5,
+    "/tmf-api/troubleTicket/v4",
+    TICKETS_V5,
+    "/tmf-api/customerBillManagement/v4",
+    "/tmf-api/customerBillManagement/v5",
+]
+BASE_PARAMS = [pytest.param(b, id=f"{b.split('/')[2]}-{b[-2:]}") for b in BASES]
+
+
+@pytest.mark.parametrize("base", BASE_PARAMS)
+def test_subscribe_and_unsubscribe_at_every_hub(hub: Hub, base: str) -> None:
+    _, created = hub.subscribe(base, "eventType=NoSuchEvent")
+    assert hub.client.delete(f"{base}/hub/{created['id']}").status_code == 204
+    assert_tmf_error(hub.client.delete(f"{base}/hub/{created['id']}"), 404)
+
+
+@pytest.mark.parametrize("base", BASE_PARAMS)
+@pytest.mark.parametrize(
+    ("callback", "query"),
+    [
+        pytest.param("/relative/callback", None, id="relative-callback"),
+        pytest.param("ftp://127.0.0.1/cb", None, id="ftp-callback"),
+        pytest.param("http://127.0.0.1/cb", "state.like=x", id="unknown-operator"),
+        pytest.param("http://127.0.0.1/cb", "fields=id", id="fields-in-query"),
+    ],
+)
+def test_bad_subscriptions_are_400(hub: Hub, base: str, callback: str, query: str | None) -> None:
+    body = {"callback": callback} | ({"query": query} if query else {})
+    if base.endswith("v5"):
+        body["@type"] = "Hub"
+    assert_tmf_error(hub.client.post(f"{base}/hub", json=body), 400)
+
+
+def test_unsubscribed_callback_gets_nothing_more(hub: Hub) -> None:
+    client = hub.client
+    gone, created = hub.subscribe(ORDERS_V5, "eventType=ProductOrderCreateEvent")
+    sentinel, _ = hub.subscribe(ORDERS_V5, "eventType=ProductOrderCreateEvent")
+    client.post(f"{ORDERS_V5}/productOrder", json=order_v5("before"))
+    hub.listener.wait_for(gone, 1)
+    assert client.delete(f"{ORDERS_V5}/hub/{created['id']}").status_code == 204
+    client.post(f"{ORDERS_V5}/productOrder", json=order_v5("after"))
+    hub.listener.wait_for(sentinel, 2, quiet=QUIET_S)
+    assert [e["event"]["productOrder"]["description"] for e in hub.listener.events(gone)] == ["before"]
+
+
+def test_another_apis_subscriber_gets_nothing(hub: Hub) -> None:
+    client = hub.client
+    tickets, _ = hub.subscribe(TICKETS_V5)
+    orders, _ = hub.subscribe(ORDERS_V4)
+    client.post(f"{ORDERS_V4}/productOrder", json=order_v4("orders only"))
+    client.post(f"{TICKETS_V5}/troubleTicket", json=ticket_v5("tickets only"))
+    hub.listener.wait_for(orders, 1, quiet=QUIET_S)
+    hub.listener.wait_for(tickets, 1, quiet=QUIET_S)
+    assert event_types(hub.listener.events(orders)) == ["ProductOrderCreateEvent"]
+    assert event_types(hub.listener.events(tickets)) == ["TroubleTicketCreateEvent"]
+
+
+def test_subscriptions_survive_a_restart(database_url: str, listener: Listener) -> None:
+    callback = listener.url()
+    with make_client(database_url, **FAST_DELIVERY) as client:
+        subscribe(client, ORDERS_V5, callback, "eventType=ProductOrderCreateEvent")
+        client.post(f"{ORDERS_V5}/productOrder", json=order_v5("first run"))
+        listener.wait_for(callback, 1)
+    with make_client(database_url, **FAST_DELIVERY) as client:
+        client.post(f"{ORDERS_V5}/productOrder", json=order_v5("second run"))
+        events = listener.wait_for(callback, 2, quiet=QUIET_S)
+    assert [e["event"]["productOrder"]["description"] for e in events] == ["first run", "second run"]
+
+
+def test_failing_callback_is_retried_until_it_answers(database_url: str, listener: Listener) -> None:
+    """A 503 is not a delivery: the same event (same eventId) comes again and is then delivered once."""
+    callback = listener.url()
+    path = "/" + callback.split("/", 3)[3]
+    listener.answer(path, 503)
+    settings = FAST_DELIVERY | {"delivery_backoff_base": 0.05, "delivery_backoff_max": 0.1}
+    with make_client(database_url, **settings) as client:
+        subscribe(client, ORDERS_V5, callback)
+        client.post(f"{ORDERS_V5}/productOrder", json=order_v5("retried"))
+        listener.wait_for(path, lambda _: len(listener.posts(path)) >= 2)
+        listener.answer(path, 204)
+        events = listener.wait_for(path, 1, quiet=QUIET_S)
+    posts = listener.posts(path)
+    assert len(events) == 1 and len(posts) >= 3
+    assert {p.body["eventId"] for p in posts} == {events[0]["eventId"]}
+    assert [p.status for p in posts][-1] == 204
+
+
+def test_query_on_a_nested_attribute_of_the_event(hub: Hub) -> None:
+    """Subscription queries read the event document: dotted paths into arrays, regex."""
+    client = hub.client
+    callback, _ = hub.subscribe(
+        ORDERS_V5,
+        "event.productOrder.productOrderItem.productOffering.id*=^PO-5G&eventType=ProductOrderCreateEvent",
+    )
+    other = order_v5("broadband")
+    other["productOrderItem"][0]["productOffering"]["id"] = "PO-FTTH-200"
+    client.post(f"{ORDERS_V5}/productOrder", json=other)
+    client.post(f"{ORDERS_V5}/productOrder", json=order_v5("5G"))
+    events = hub.listener.wait_for(callback, 1, quiet=QUIET_S)
+    assert [e["event"]["productOrder"]["description"] for e in events] == ["5G"]
