@@ -1,0 +1,122 @@
+"""Our listener side: events POSTed to `<base>/listener/<eventName>` (v4 201, v5 204) or to
+`<base>/listener` are stored once per eventId and read back with `GET <base>/listener`; and one
+of our servers (a real subprocess) subscribed to this one receives its events."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.contract import assert_tmf_error
+from tests.api.test_tmf622 import order_v4, order_v5
+from tests.fixtures.app import CheckedClient
+from tests.fixtures.databases import _new_database_url
+from tests.fixtures.listener import WAIT_S, Hub, subscribe
+from tests.fixtures.server import running_server
+
+V4 = "/tmf-api/productOrderingManagement/v4"
+V5 = "/tmf-api/productOrderingManagement/v5"
+
+
+def _event(client: CheckedClient, base: str) -> dict[str, Any]:
+    """A well-formed ProductOrderCreateEvent in that version's envelope, about a real order."""
+    version = base[-2:]
+    order = client.post(
+        f"{base}/productOrder", json=(order_v4 if version == "v4" else order_v5)("heard")
+    ).json()
+    event_id = str(uuid.uuid4())
+    body: dict[str, Any] = {
+        "eventId": event_id,
+        "eventTime": "2026-11-22T08:00:00.000Z",
+        "eventType": "ProductOrderCreateEvent",
+        "event": {"productOrder": order},
+    }
+    if version == "v5":
+        return {"@type": "ProductOrderCreateEvent", **body, "timeOccurred": body["eventTime"]}
+    return body | {"id": event_id, "timeOcurred": body["eventTime"]}
+
+
+def _received(client: CheckedClient, base: str, event_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"{base}/listener", params={"eventType": "ProductOrderCreateEvent"})
+    assert response.status_code == 200, response.text
+    return [e for e in response.json() if e["eventId"] == event_id]
+
+
+@pytest.mark.parametrize(("base", "status"), [pytest.param(V4, 201, id="v4"), pytest.param(V5, 204, id="v5")])
+def test_named_listener_stores_an_event_once(hub_client: CheckedClient, base: str, status: int) -> None:
+    event = _event(hub_client, base)
+    for _ in range(2):
+        response = hub_client.post(f"{base}/listener/productOrderCreateEvent", json=event)
+        assert response.status_code == status, response.text
+    assert _received(hub_client, base, event["eventId"]) == [event]
+
+
+@pytest.mark.parametrize("base", [pytest.param(V4, id="v4"), pytest.param(V5, id="v5")])
+def test_listener_as_registered_callback(hub_client: CheckedClient, base: str) -> None:
+    event = _event(hub_client, base)
+    assert hub_client.post(f"{base}/listener", json=event).status_code == 204
+    assert hub_client.post(f"{base}/listener", json=event).status_code == 204
+    assert _received(hub_client, base, event["eventId"]) == [event]
+    assert_tmf_error(hub_client.post(f"{base}/listener", content=b"not json"), 400)
+    assert_tmf_error(hub_client.post(f"{base}/listener", json={"eventType": "x"}), 400)
+    # stored per API version: the other generation's listener did not get it
+    other = V5 if base == V4 else V4
+    assert _received(hub_client, other, event["eventId"]) == []
+
+
+@pytest.fixture(scope="module")
+def second_server(
+    module_db_kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Another of our servers, a real subprocess with its own database."""
+    folder: Path = tmp_path_factory.mktemp("second")
+    with running_server(_new_database_url(module_db_kind, request, folder)) as base_url:
+        yield base_url
+
+
+def _poll_listener(url: str, wanted: set[str]) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + WAIT_S
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        response = httpx.get(url, timeout=5)
+        assert response.status_code == 200, response.text
+        seen = response.json()
+        if wanted <= {e["event"]["productOrder"]["id"] for e in seen if "productOrder" in e.get("event", {})}:
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(
+        f"{url} did not receive orders {wanted}; it has {[e.get('eventType') for e in seen]}"
+    )
+
+
+def test_our_server_as_subscriber_of_another(hub: Hub, second_server: str) -> None:
+    """v5: callback = the other server's `<base>/listener`; v4: its named listener path (201)."""
+    client = hub.client
+    hubs = [
+        subscribe(client, V5, f"{second_server}{V5}/listener", "eventType=ProductOrderCreateEvent"),
+        subscribe(
+            client,
+            V4,
+            f"{second_server}{V4}/listener/productOrderCreateEvent",
+            "eventType=ProductOrderCreateEvent",
+        ),
+    ]
+    try:
+        created = client.post(f"{V5}/productOrder", json=order_v5("to the other server")).json()
+        as_v4 = client.get(f"{V4}/productOrder/{created['id']}").json()
+        v5_seen = _poll_listener(f"{second_server}{V5}/listener", {created["id"]})
+        v4_seen = _poll_listener(f"{second_server}{V4}/listener", {created["id"]})
+        (v5_event,) = [e for e in v5_seen if e["event"]["productOrder"]["id"] == created["id"]]
+        (v4_event,) = [e for e in v4_seen if e["event"]["productOrder"]["id"] == created["id"]]
+        assert v5_event["@type"] == "ProductOrderCreateEvent" and v5_event["event"]["productOrder"] == created
+        assert v4_event["timeOcurred"] and v4_event["event"]["productOrder"] == as_v4
+        assert "@type" not in v4_event
+    finally:
+        for base, made in zip((V5, V4), hubs, strict=True):
+            client.delete(f"{base}/hub/{made['id']}")
