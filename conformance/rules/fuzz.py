@@ -1,0 +1,140 @@
+"""Property-based fuzzing with schemathesis: no 5xx, responses conform to the official schema."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.model import RuleFailure, RuleSkipped, rule
+from conformance.runner import Context
+
+
+@dataclass
+class FuzzFinding:
+    operation: str
+    message: str
+    curl: str
+
+
+@dataclass
+class FuzzResult:
+    cases: int = 0
+    server_errors: list[FuzzFinding] = field(default_factory=list)
+    schema_errors: list[FuzzFinding] = field(default_factory=list)
+
+
+def _prepared(ctx: Context) -> dict[str, Any]:
+    spec = ctx.options.official
+    assert spec is not None
+    doc = copy.deepcopy(spec.doc)
+    parts = urlsplit(ctx.base_url)
+    if spec.swagger:
+        doc["host"] = parts.netloc
+        doc["basePath"] = parts.path or "/"
+        doc["schemes"] = [parts.scheme]
+    else:
+        doc["servers"] = [{"url": ctx.base_url}]
+    return doc
+
+
+def _fuzz(ctx: Context) -> FuzzResult:
+    cached = ctx.extras.get("fuzz")
+    if isinstance(cached, FuzzResult):
+        return cached
+    if ctx.options.fuzz_examples <= 0:
+        raise RuleSkipped("fuzzing is off (--fuzz-examples 0)")
+    if ctx.options.official is None:
+        raise RuleSkipped(ctx.options.official_problem or "no official document to fuzz from")
+    import hypothesis
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    result = FuzzResult()
+    ctx.extras["fuzz"] = result
+    schema = schemathesis.openapi.from_dict(_prepared(ctx))
+    deletable = {r.path for r in ctx.profile.resources if r.deletable}
+    headers = dict(ctx.options.headers)
+    for outcome in schema.get_all_operations():
+        try:
+            operation = outcome.ok()
+        except Exception:
+            continue
+        label = f"{operation.method.upper()} {operation.path}"
+        seen: dict[str, bool] = {"server": False, "schema": False}
+
+        def check(case: Any, label: str = label, seen: dict[str, bool] = seen) -> None:
+            result.cases += 1
+            try:
+                response = case.call(base_url=ctx.base_url, headers=headers, timeout=10)
+            except Exception as error:
+                if not seen["server"]:
+                    seen["server"] = True
+                    result.server_errors.append(FuzzFinding(label, f"no answer: {error}", case.as_curl_command()))
+                return
+            if response.status_code >= 500 and not seen["server"]:
+                seen["server"] = True
+                result.server_errors.append(FuzzFinding(
+                    label, f"HTTP {response.status_code}: {response.text[:500]}",
+                    case.as_curl_command(headers=headers)))
+            elif response.status_code < 500 and not seen["schema"]:
+                try:
+                    case.validate_response(response, checks=[response_schema_conformance],
+                                           excluded_checks=[not_a_server_error])
+                except Exception as error:
+                    seen["schema"] = True
+                    result.schema_errors.append(FuzzFinding(
+                        label, f"HTTP {response.status_code}: {str(error)[:800]}",
+                        case.as_curl_command(headers=headers)))
+            if case.method.upper() == "POST" and response.status_code == 201:
+                body = response.json() if response.content else None
+                path = operation.path.strip("/").split("/")[0]
+                if isinstance(body, dict) and body.get("id") and path in deletable:
+                    ctx.client.http.delete(f"{ctx.base_url}/{path}/{body['id']}")
+
+        test = settings(
+            max_examples=ctx.options.fuzz_examples, database=None, deadline=None,
+            phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+            derandomize=False,
+        )(hypothesis.seed(ctx.options.seed)(given(operation.as_strategy())(check)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                test()
+            except Exception as error:
+                result.server_errors.append(FuzzFinding(label, f"fuzzing stopped: {error}", ""))
+    return result
+
+
+def _report(findings: list[FuzzFinding], what: str, ctx: Context) -> None:
+    if findings:
+        first = findings[0]
+        others = "; ".join(f"{f.operation}: {f.message[:200]}" for f in findings[1:6])
+        raise RuleFailure(
+            f"{len(findings)} operation(s) {what} (seed {ctx.options.seed}; replay with --seed "
+            f"{ctx.options.seed}): {first.operation}",
+            expected="no finding", actual=first.message + (f" | also: {others}" if others else ""),
+            curl=first.curl,
+        ) from None
+
+
+@rule("TMF630.fuzz.no-server-error",
+      "Generated requests (--fuzz-examples per operation of the official document) never get a 5xx.",
+      "TMF630 Part 1 'Response codes' (5xx only for server faults); schemathesis not_a_server_error")
+def fuzz_no_server_error(ctx: Context) -> None:
+    result = _fuzz(ctx)
+    _report(result.server_errors, "answered 5xx", ctx)
+    if result.cases == 0:
+        raise RuleSkipped("no operation could be generated from the document")
+
+
+@rule("TMF630.fuzz.schema",
+      "Answers to generated requests conform to the official document (status codes, content types, schemas).",
+      "The API's official document; schemathesis response_schema_conformance")
+def fuzz_schema(ctx: Context) -> None:
+    result = _fuzz(ctx)
+    _report(result.schema_errors, "answered outside the document", ctx)
