@@ -48,6 +48,7 @@ class Context:
         self.notes: list[str] = []
         self.extras: dict[str, Any] = {}  # state rules share (the hub session)
         self.closers: list[Callable[[], None]] = []
+        self.ours: set[str] = set()  # ids of resources the suite made or chose to test with
 
     # -- addresses and requests ------------------------------------------------------------------
     def url(self, resource: Resource | str, id_: str | None = None, *, slash: bool = False) -> str:
@@ -120,6 +121,7 @@ class Context:
             )
         doc: dict[str, Any] = exchange.json
         self.created.append((resource, str(doc["id"])))
+        self.ours.add(str(doc["id"]))
         return doc
 
     def marker_of(self, resource: Resource, doc: dict[str, Any]) -> Any:
@@ -139,6 +141,7 @@ class Context:
                 self.expect_status(exchange, 200, 206)
                 rows = self.expect_json(exchange, list, f"GET {resource.path}")
                 self._samples[resource.path] = [r for r in rows if isinstance(r, dict) and "id" in r]
+                self.ours.update(str(r["id"]) for r in self._samples[resource.path])
         rows = self._samples[resource.path]
         if len(rows) < need:
             raise RuleSkipped(

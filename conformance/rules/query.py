@@ -128,7 +128,8 @@ def filter_or(ctx: Context) -> None:
 @rule("TMF630.filter.and", "Different parameters are combined with AND.",
       f"{P1}, 'Filtering' (AND across parameters)")
 def filter_and(ctx: Context) -> None:
-    for resource in ctx.resources(lambda r: True, "no resources"):
+    for resource in ctx.resources(lambda r: bool(r.creatable and r.marker) or r.date is not None,
+                                  "no resource with a second attribute to combine"):
         first, second = ctx.sample(resource, 2)[:2]
         params = ctx.restrict(resource, [first, second])
         if "id" in params:

@@ -21,30 +21,49 @@ def _ensure_traffic(ctx: Context) -> None:
 
 
 def _resource_answers(ctx: Context) -> list[tuple[Exchange, Any]]:
-    """Every successful answer carrying whole resources (no fields= selection) made so far."""
+    """Every resource of the suite's own (made or chosen by it) in a successful answer so far.
+
+    Other rows a server holds are not the suite's business: a vendor's database may hold anything.
+    """
     out: list[tuple[Exchange, Any]] = []
     for exchange in ctx.client.exchanges:
         if exchange.resource is None or not 200 <= exchange.status < 300 or "fields=" in exchange.url:
             continue
         body = exchange.json
-        if isinstance(body, dict):
-            out.append((exchange, body))
-        elif isinstance(body, list):
-            out.extend((exchange, element) for element in body)
+        elements = body if isinstance(body, list) else [body]
+        out.extend((exchange, e) for e in elements if isinstance(e, dict) and str(e.get("id")) in ctx.ours)
     return out
 
 
-def _untyped(node: Any, path: str = "") -> str | None:
+# v5 data types that are not Extensible (no @type in their schema): Money, TimePeriod, Quantity.
+PLAIN_DATATYPES = [frozenset({"unit", "value"}), frozenset({"startDateTime", "endDateTime"}),
+                   frozenset({"amount", "units"})]
+
+
+def _plain_shapes(ctx: Context) -> list[frozenset[str]]:
+    """Property sets of the document's schemas that declare no @type (plain data types)."""
+    shapes = list(PLAIN_DATATYPES)
+    spec = ctx.options.official
+    if spec is not None and not spec.swagger:
+        for schema in spec.doc.get("components", {}).get("schemas", {}).values():
+            props = schema.get("properties") if isinstance(schema, dict) else None
+            if isinstance(props, dict) and "allOf" not in schema and "@type" not in props and props:
+                shapes.append(frozenset(props))
+    return shapes
+
+
+def _untyped(node: Any, path: str = "", plain: list[frozenset[str]] | None = None) -> str | None:
+    plain = plain if plain is not None else PLAIN_DATATYPES
     if isinstance(node, dict):
-        if "@type" not in node:
+        if "@type" not in node and not any(set(node) <= shape for shape in plain):
             return path or "(root)"
         for key, value in node.items():
-            found = _untyped(value, f"{path}/{key}")
+            found = _untyped(value, f"{path}/{key}", plain)
             if found:
                 return found
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found = _untyped(value, f"{path}/{index}")
+            found = _untyped(value, f"{path}/{index}", plain)
             if found:
                 return found
     return None
@@ -58,8 +77,9 @@ def _untyped(node: Any, path: str = "") -> str | None:
 )
 def type_everywhere(ctx: Context) -> None:
     _ensure_traffic(ctx)
+    plain = _plain_shapes(ctx)
     for exchange, doc in _resource_answers(ctx):
-        where = _untyped(doc)
+        where = _untyped(doc, "", plain)
         ctx.check(where is None, f"{exchange.method} {exchange.url}: an object without @type at {where}",
                   "@type on every object", exchange)
 
