@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     go.add_argument("--header", action="append", default=[], type=_header,
                     help="an extra request header, 'Name: value' (repeatable)")
     go.add_argument("--report-dir", type=Path, help="write JUnit XML, JSON and HTML reports here")
-    go.add_argument("--fuzz-examples", type=int, default=20, help="schemathesis examples per operation (0: off)")
+    go.add_argument("--fuzz-examples", type=int, default=10, help="schemathesis examples per operation (0: off)")
     go.add_argument("--seed", type=int, help="fuzzing seed (printed; pass it again to replay)")
     go.add_argument("--only", nargs="+", default=[], metavar="RULE",
                     help="run only these rule ids (or id prefixes such as TMF630.filter)")

@@ -115,6 +115,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_conformance(args: argparse.Namespace) -> int:
+    """Forward to the conformance suite (conformance/ depends on nothing in tmf_api)."""
+    from conformance.cli import main as conformance_main
+
+    result: int = conformance_main(args.conformance_args)
+    return result
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tmf", description="TM Forum Open API reference implementation")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = event_commands.add_parser("dispatch", help="run a delivery worker without serving the APIs")
     _add_database_option(dispatch)
     dispatch.set_defaults(func=cmd_events_dispatch)
+
+    conformance = commands.add_parser(
+        "conformance",
+        help="run the conformance suite against any TMF622/TMF621/TMF678 server (tmf conformance run --help)",
+        add_help=False,
+        prefix_chars="+",  # every option, --help included, belongs to the suite's own parser
+    )
+    conformance.add_argument("conformance_args", nargs=argparse.REMAINDER)
+    conformance.set_defaults(func=cmd_conformance)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)

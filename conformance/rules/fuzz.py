@@ -24,6 +24,7 @@ class FuzzResult:
     cases: int = 0
     server_errors: list[FuzzFinding] = field(default_factory=list)
     schema_errors: list[FuzzFinding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # operations the generator could not handle
 
 
 def _prepared(ctx: Context) -> dict[str, Any]:
@@ -51,8 +52,6 @@ def _fuzz(ctx: Context) -> FuzzResult:
     import hypothesis
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import response_schema_conformance
 
     result = FuzzResult()
     ctx.extras["fuzz"] = result
@@ -65,37 +64,7 @@ def _fuzz(ctx: Context) -> FuzzResult:
         except Exception:
             continue
         label = f"{operation.method.upper()} {operation.path}"
-        seen: dict[str, bool] = {"server": False, "schema": False}
-
-        def check(case: Any, label: str = label, seen: dict[str, bool] = seen) -> None:
-            result.cases += 1
-            try:
-                response = case.call(base_url=ctx.base_url, headers=headers, timeout=10)
-            except Exception as error:
-                if not seen["server"]:
-                    seen["server"] = True
-                    result.server_errors.append(FuzzFinding(label, f"no answer: {error}", case.as_curl_command()))
-                return
-            if response.status_code >= 500 and not seen["server"]:
-                seen["server"] = True
-                result.server_errors.append(FuzzFinding(
-                    label, f"HTTP {response.status_code}: {response.text[:500]}",
-                    case.as_curl_command(headers=headers)))
-            elif response.status_code < 500 and not seen["schema"]:
-                try:
-                    case.validate_response(response, checks=[response_schema_conformance],
-                                           excluded_checks=[not_a_server_error])
-                except Exception as error:
-                    seen["schema"] = True
-                    result.schema_errors.append(FuzzFinding(
-                        label, f"HTTP {response.status_code}: {str(error)[:800]}",
-                        case.as_curl_command(headers=headers)))
-            if case.method.upper() == "POST" and response.status_code == 201:
-                body = response.json() if response.content else None
-                path = operation.path.strip("/").split("/")[0]
-                if isinstance(body, dict) and body.get("id") and path in deletable:
-                    ctx.client.http.delete(f"{ctx.base_url}/{path}/{body['id']}")
-
+        check = _checker(ctx, result, operation, label, headers, deletable)
         test = settings(
             max_examples=ctx.options.fuzz_examples, database=None, deadline=None,
             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
@@ -106,8 +75,51 @@ def _fuzz(ctx: Context) -> FuzzResult:
             try:
                 test()
             except Exception as error:
-                result.server_errors.append(FuzzFinding(label, f"fuzzing stopped: {error}", ""))
+                result.problems.append(f"{label}: {type(error).__name__}: {error}")
     return result
+
+
+def _checker(
+    ctx: Context, result: FuzzResult, operation: Any, label: str, headers: dict[str, str], deletable: set[str]
+) -> Any:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    seen = {"server": False, "schema": False}
+
+    def check(case: Any) -> None:
+        result.cases += 1
+        try:
+            response = case.call(base_url=ctx.base_url, headers=headers, timeout=10)
+        except Exception as error:
+            if not seen["server"]:
+                seen["server"] = True
+                result.server_errors.append(FuzzFinding(label, f"no answer: {error}", case.as_curl_command()))
+            return
+        if response.status_code >= 500:
+            if not seen["server"]:
+                seen["server"] = True
+                result.server_errors.append(FuzzFinding(
+                    label, f"HTTP {response.status_code}: {response.text[:500]}",
+                    case.as_curl_command(headers=headers)))
+        elif not seen["schema"]:
+            try:
+                case.validate_response(response, checks=[response_schema_conformance],
+                                       excluded_checks=[not_a_server_error])
+            except Exception as error:
+                seen["schema"] = True
+                result.schema_errors.append(FuzzFinding(
+                    label, f"HTTP {response.status_code}: {str(error)[:800]}", case.as_curl_command(headers=headers)))
+        if case.method.upper() == "POST" and response.status_code == 201:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            path = operation.path.strip("/").split("/")[0]
+            if isinstance(body, dict) and body.get("id") and path in deletable:
+                ctx.client.http.delete(f"{ctx.base_url}/{path}/{body['id']}")
+
+    return check
 
 
 def _report(findings: list[FuzzFinding], what: str, ctx: Context) -> None:
@@ -129,7 +141,7 @@ def fuzz_no_server_error(ctx: Context) -> None:
     result = _fuzz(ctx)
     _report(result.server_errors, "answered 5xx", ctx)
     if result.cases == 0:
-        raise RuleSkipped("no operation could be generated from the document")
+        raise RuleSkipped("no operation could be generated from the document: " + "; ".join(result.problems[:3]))
 
 
 @rule("TMF630.fuzz.schema",

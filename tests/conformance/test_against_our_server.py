@@ -1,0 +1,114 @@
+"""The conformance suite (`tmf conformance run`) against our own server, as a black box.
+
+Every rule must pass (or be skipped with a reason) for TMF622, TMF621 and TMF678 in v4 and v5;
+the reports must exist and parse; the whole non-fuzz run must stay under 60 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.reference import reference_dir
+from tests.fixtures.server import REPO_ROOT, running_server
+
+APIS = {
+    "TMF622": "productOrderingManagement",
+    "TMF621": "troubleTicket",
+    "TMF678": "customerBillManagement",
+}
+RUNS = [(api, version) for api in APIS for version in ("v4", "v5")]
+BUDGET_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("conformance-db") / "server.db"
+    with running_server(f"sqlite:///{database}", demo_data=True) as base_url:
+        yield base_url
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    official = reference_dir()
+    if official is not None:
+        env["TMF_REFERENCE_DIR"] = str(official)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "run", *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def _check_reports(folder: Path, api: str, version: str) -> dict[str, object]:
+    junit = ET.parse(folder / f"{api}-{version}.junit.xml").getroot()
+    cases = junit.findall(".//testcase")
+    assert cases and not junit.findall(".//failure")
+    report = json.loads((folder / f"{api}-{version}.json").read_text(encoding="utf-8"))
+    page = (folder / f"{api}-{version}.html").read_text(encoding="utf-8")
+    assert "<html" in page and "TMF630.create.status-201" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page), "the HTML page must be self-contained"
+    run = report["runs"][0]
+    assert run["failed"] == 0 and len(run["rules"]) == len(cases)
+    for rule in run["rules"]:
+        assert rule["status"] in ("passed", "skipped"), rule
+        if rule["status"] == "skipped":
+            assert rule["message"], rule
+    result: dict[str, object] = run
+    return result
+
+
+def test_every_rule_passes_for_every_api_and_version_within_a_minute(server: str, tmp_path: Path) -> None:
+    started = time.perf_counter()
+    outputs: dict[tuple[str, str], str] = {}
+    for api, version in RUNS:
+        folder = tmp_path / f"{api}-{version}"
+        # with a trailing slash for v4, without for v5: both forms of --base-url are accepted
+        base = f"{server}/tmf-api/{APIS[api]}/{version}" + ("/" if version == "v4" else "")
+        done = _run(["--base-url", base, "--api", api, "--version", version,
+                     "--fuzz-examples", "0", "--report-dir", str(folder)])
+        outputs[(api, version)] = done.stdout
+        assert done.returncode == 0, f"{api} {version}:\n{done.stdout}\n{done.stderr}"
+        run = _check_reports(folder, api, version)
+        statuses = {r["id"]: r["status"] for r in run["rules"]}  # type: ignore[attr-defined]
+        for must in ("TMF630.create.status-201" if api != "TMF678" else "TMF630.list.status-200",
+                     "TMF630.filter.eq", "TMF630.paging.partial-206", "TMF630.hub.event-names",
+                     f"{api}.lifecycle.illegal-transition"):
+            assert statuses[must] == "passed", (api, version, must, done.stdout)
+        if reference_dir() is not None:
+            assert statuses["TMF630.schema.official"] == "passed", done.stdout
+        assert f"{api} {version}:" in done.stdout and " s (seed " in done.stdout
+    elapsed = time.perf_counter() - started
+    assert elapsed < BUDGET_S, f"the six runs took {elapsed:.1f} s"
+
+
+def test_fuzzing_with_a_seed(server: str, tmp_path: Path) -> None:
+    base = f"{server}/tmf-api/troubleTicket/v5"
+    done = _run(["--base-url", base, "--api", "TMF621", "--version", "v5", "--fuzz-examples", "5",
+                 "--seed", "1", "--only", "TMF630.fuzz", "--report-dir", str(tmp_path)])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "seed 1" in done.stdout
+    report = json.loads((tmp_path / "TMF621-v5.json").read_text(encoding="utf-8"))
+    statuses = {r["id"]: r["status"] for r in report["runs"][0]["rules"]}
+    assert set(statuses) == {"TMF630.fuzz.no-server-error", "TMF630.fuzz.schema"}
+    if reference_dir() is not None:
+        assert set(statuses.values()) == {"passed"}
+
+
+def test_unreachable_server_and_bad_arguments_exit_2(tmp_path: Path) -> None:
+    done = _run(["--base-url", "http://127.0.0.1:9/tmf-api/troubleTicket/v4", "--api", "TMF621",
+                 "--version", "v4", "--fuzz-examples", "0"])
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _run(["--api", "TMF621"]).returncode == 2
+    missing = tmp_path / "nothing.yaml"
+    done = _run(["--base-url", "http://127.0.0.1:9/x", "--api", "TMF621", "--version", "v4",
+                 "--official-spec", str(missing)])
+    assert done.returncode == 2, done.stdout + done.stderr
