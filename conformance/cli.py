@@ -26,24 +26,46 @@ def _header(value: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tmf conformance", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="tmf conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     go = commands.add_parser("run", help="run the rules against a server")
-    go.add_argument("--base-url", required=True, help="the API root, e.g. http://host:8080/tmf-api/"
-                    "productOrderingManagement/v4 (a trailing slash is fine)")
+    go.add_argument(
+        "--base-url",
+        required=True,
+        help="the API root, e.g. http://host:8080/tmf-api/"
+        "productOrderingManagement/v4 (a trailing slash is fine)",
+    )
     go.add_argument("--api", required=True, choices=APIS)
     go.add_argument("--version", required=True, choices=("v4", "v5"))
-    go.add_argument("--official-spec", type=Path, help="the official document (default: under $TMF_REFERENCE_DIR)")
-    go.add_argument("--header", action="append", default=[], type=_header,
-                    help="an extra request header, 'Name: value' (repeatable)")
+    go.add_argument(
+        "--official-spec", type=Path, help="the official document (default: under $TMF_REFERENCE_DIR)"
+    )
+    go.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        type=_header,
+        help="an extra request header, 'Name: value' (repeatable)",
+    )
     go.add_argument("--report-dir", type=Path, help="write JUnit XML, JSON and HTML reports here")
-    go.add_argument("--fuzz-examples", type=int, default=10, help="schemathesis examples per operation (0: off)")
+    go.add_argument(
+        "--fuzz-examples", type=int, default=10, help="schemathesis examples per operation (0: off)"
+    )
     go.add_argument("--seed", type=int, help="fuzzing seed (printed; pass it again to replay)")
-    go.add_argument("--only", nargs="+", default=[], metavar="RULE",
-                    help="run only these rule ids (or id prefixes such as TMF630.filter)")
-    go.add_argument("--callback-host", default="127.0.0.1",
-                    help="host name the server can reach this tool's event listener at")
+    go.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="RULE",
+        help="run only these rule ids (or id prefixes such as TMF630.filter)",
+    )
+    go.add_argument(
+        "--callback-host",
+        default="127.0.0.1",
+        help="host name the server can reach this tool's event listener at",
+    )
     go.add_argument("--event-timeout", type=float, default=5.0, help="seconds to wait for hub events")
     listing = commands.add_parser("rules", help="list every rule with its reference")
     listing.add_argument("--api", choices=APIS)
@@ -54,8 +76,10 @@ def _list_rules(api: str | None) -> int:
     for rule in selected_rules([]):
         if api and rule.apis and api not in rule.apis:
             continue
-        print(f"{rule.id}  [{', '.join(rule.versions)}{'; ' + ', '.join(rule.apis) if rule.apis else ''}]\n"
-              f"    {rule.description}\n    ref: {rule.reference}")
+        print(
+            f"{rule.id}  [{', '.join(rule.versions)}{'; ' + ', '.join(rule.apis) if rule.apis else ''}]\n"
+            f"    {rule.description}\n    ref: {rule.reference}"
+        )
     return 0
 
 
@@ -94,12 +118,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --fuzz-examples must be 0 or more", file=sys.stderr)
         return 2
     options = Options(
-        base_url=args.base_url.rstrip("/"), api=args.api, version=args.version, headers=dict(args.header),
-        official=official, official_problem=problem, fuzz_examples=args.fuzz_examples, seed=seed,
-        only=args.only, callback_host=args.callback_host, event_timeout=args.event_timeout,
+        base_url=args.base_url.rstrip("/"),
+        api=args.api,
+        version=args.version,
+        headers=dict(args.header),
+        official=official,
+        official_problem=problem,
+        fuzz_examples=args.fuzz_examples,
+        seed=seed,
+        only=args.only,
+        callback_host=args.callback_host,
+        event_timeout=args.event_timeout,
     )
-    print(f"tmf conformance: {args.api} {args.version} at {options.base_url}  "
-          f"(fuzz examples {args.fuzz_examples}, seed {seed})", flush=True)
+    print(
+        f"tmf conformance: {args.api} {args.version} at {options.base_url}  "
+        f"(fuzz examples {args.fuzz_examples}, seed {seed})",
+        flush=True,
+    )
     try:
         result: RunResult = run(options, profile, rules)
     except RunAborted as error:

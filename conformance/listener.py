@@ -42,7 +42,9 @@ class Listener:
         self.server = ThreadingHTTPServer((bind_host, port), Handler)
         self.server.daemon_threads = True
         self.port: int = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="conformance-listener", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="conformance-listener", daemon=True
+        )
 
     def __enter__(self) -> Listener:
         self.thread.start()

@@ -17,7 +17,12 @@ class RuleFailure(Exception):
     """A rule found the server non-conformant."""
 
     def __init__(
-        self, message: str, *, expected: str = "", actual: str = "", exchange: Exchange | None = None,
+        self,
+        message: str,
+        *,
+        expected: str = "",
+        actual: str = "",
+        exchange: Exchange | None = None,
         curl: str = "",
     ) -> None:
         super().__init__(message)

@@ -45,7 +45,9 @@ class OfficialSpec:
 
     @property
     def schema_names(self) -> set[str]:
-        section = self.doc.get("definitions") if self.swagger else self.doc.get("components", {}).get("schemas")
+        section = (
+            self.doc.get("definitions") if self.swagger else self.doc.get("components", {}).get("schemas")
+        )
         return set(section or {})
 
     def validator(self, name: str) -> Any:
@@ -54,13 +56,18 @@ class OfficialSpec:
                 schema = {"$ref": f"#/definitions/{name}", "definitions": self.doc.get("definitions", {})}
                 self._validators[name] = Draft4Validator(schema)
             else:
-                schema = {"$ref": f"#/components/schemas/{name}", "components": self.doc.get("components", {})}
+                schema = {
+                    "$ref": f"#/components/schemas/{name}",
+                    "components": self.doc.get("components", {}),
+                }
                 self._validators[name] = OAS30Validator(schema)
         return self._validators[name]
 
     def errors(self, name: str, instance: Any, limit: int = 8) -> list[str]:
         found = sorted(self.validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
-        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in found[:limit]]
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in found[:limit]
+        ]
 
 
 def default_spec_path(relative: str | None) -> Path | None:

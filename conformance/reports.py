@@ -33,7 +33,8 @@ def console(results: list[RunResult], out: TextIO) -> None:
     print("\nSummary", file=out)
     for result in results:
         print(
-            f"  {result.api} {result.version}: {result.count('passed')} passed, {result.count('failed')} failed, "
+            f"  {result.api} {result.version}: {result.count('passed')} passed, "
+            f"{result.count('failed')} failed, "
             f"{result.count('skipped')} skipped in {result.seconds:.1f} s (seed {result.seed})",
             file=out,
         )
@@ -64,14 +65,22 @@ def junit(results: list[RunResult]) -> ET.Element:
     suites = ET.Element("testsuites", name="tmf conformance")
     for result in results:
         suite = ET.SubElement(
-            suites, "testsuite", name=f"{result.api}.{result.version}", tests=str(len(result.outcomes)),
-            failures=str(result.count("failed")), errors="0", skipped=str(result.count("skipped")),
+            suites,
+            "testsuite",
+            name=f"{result.api}.{result.version}",
+            tests=str(len(result.outcomes)),
+            failures=str(result.count("failed")),
+            errors="0",
+            skipped=str(result.count("skipped")),
             time=f"{result.seconds:.3f}",
         )
         ET.SubElement(ET.SubElement(suite, "properties"), "property", name="seed", value=str(result.seed))
         for outcome in result.outcomes:
             case = ET.SubElement(
-                suite, "testcase", classname=f"{result.api}.{result.version}", name=outcome.rule.id,
+                suite,
+                "testcase",
+                classname=f"{result.api}.{result.version}",
+                name=outcome.rule.id,
                 time=f"{outcome.seconds:.3f}",
             )
             if outcome.status == "failed":

@@ -65,14 +65,20 @@ class Context:
         return self.request("GET", url, resource, **kw)
 
     # -- checks ----------------------------------------------------------------------------------
-    def fail(self, message: str, expected: str = "", exchange: Exchange | None = None, actual: str = "") -> None:
+    def fail(
+        self, message: str, expected: str = "", exchange: Exchange | None = None, actual: str = ""
+    ) -> None:
         exchange = exchange or self.client.last
         if not actual and exchange is not None:
             actual = exchange.summary()
         raise RuleFailure(message, expected=expected, actual=actual, exchange=exchange)
 
     def check(
-        self, condition: bool, message: str, expected: str = "", exchange: Exchange | None = None,
+        self,
+        condition: bool,
+        message: str,
+        expected: str = "",
+        exchange: Exchange | None = None,
         actual: str = "",
     ) -> None:
         self.checks += 1
@@ -212,7 +218,9 @@ def selected_rules(only: list[str]) -> list[Rule]:
 
     if not only:
         return list(RULES)
-    chosen = [r for r in RULES if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)]
+    chosen = [
+        r for r in RULES if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)
+    ]
     return chosen
 
 
@@ -241,14 +249,21 @@ def run(options: Options, profile: VersionProfile, rules: list[Rule]) -> RunResu
                     outcome = Outcome(rule, "skipped", message=skip.reason)
                 except RuleFailure as failure:
                     outcome = Outcome(
-                        rule, "failed", message=failure.message, expected=failure.expected,
-                        actual=failure.actual, curl=failure.curl or (failure.exchange.curl() if failure.exchange else ""),
+                        rule,
+                        "failed",
+                        message=failure.message,
+                        expected=failure.expected,
+                        actual=failure.actual,
+                        curl=failure.curl or (failure.exchange.curl() if failure.exchange else ""),
                     )
                 except Exception as error:  # a response the rule could not even read
                     last = ctx.client.last
                     outcome = Outcome(
-                        rule, "failed", message=f"unexpected response ({type(error).__name__}: {error})",
-                        actual=last.summary() if last else "", curl=last.curl() if last else "",
+                        rule,
+                        "failed",
+                        message=f"unexpected response ({type(error).__name__}: {error})",
+                        actual=last.summary() if last else "",
+                        curl=last.curl() if last else "",
                     )
                 else:
                     outcome = Outcome(rule, "passed")

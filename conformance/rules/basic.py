@@ -32,7 +32,9 @@ def create_location(ctx: Context) -> None:
         exchange = ctx.client.last
         assert exchange is not None
         location = exchange.header("location")
-        ctx.check(location is not None, f"POST {resource.path}: no Location header", "a Location header", exchange)
+        ctx.check(
+            location is not None, f"POST {resource.path}: no Location header", "a Location header", exchange
+        )
         assert location is not None
         ctx.check(
             location == doc.get("href") or location.rstrip("/").endswith(f"/{resource.path}/{doc['id']}"),
@@ -54,16 +56,31 @@ def create_mandatory(ctx: Context) -> None:
         doc = ctx.create(resource, marker)
         exchange = ctx.client.last
         missing = [name for name in resource.mandatory if name not in doc]
-        ctx.check(not missing, f"POST {resource.path}: mandatory attributes missing: {', '.join(missing)}",
-                  f"attributes {', '.join(resource.mandatory)}", exchange)
-        ctx.check(isinstance(doc.get("id"), str) and isinstance(doc.get("href"), str),
-                  f"POST {resource.path}: id and href must be strings", "string id and href", exchange)
-        ctx.check(str(doc["href"]).rstrip("/").endswith(f"/{doc['id']}"),
-                  f"POST {resource.path}: href does not end with the id", "href …/{id}", exchange)
+        ctx.check(
+            not missing,
+            f"POST {resource.path}: mandatory attributes missing: {', '.join(missing)}",
+            f"attributes {', '.join(resource.mandatory)}",
+            exchange,
+        )
+        ctx.check(
+            isinstance(doc.get("id"), str) and isinstance(doc.get("href"), str),
+            f"POST {resource.path}: id and href must be strings",
+            "string id and href",
+            exchange,
+        )
+        ctx.check(
+            str(doc["href"]).rstrip("/").endswith(f"/{doc['id']}"),
+            f"POST {resource.path}: href does not end with the id",
+            "href …/{id}",
+            exchange,
+        )
         if resource.marker:
-            ctx.check(str(ctx.marker_of(resource, doc)) == resource.marker_value(marker),
-                      f"POST {resource.path}: {resource.marker} was not kept as sent",
-                      f"{resource.marker} = {resource.marker_value(marker)!r}", exchange)
+            ctx.check(
+                str(ctx.marker_of(resource, doc)) == resource.marker_value(marker),
+                f"POST {resource.path}: {resource.marker} was not kept as sent",
+                f"{resource.marker} = {resource.marker_value(marker)!r}",
+                exchange,
+            )
 
 
 @rule(
@@ -77,12 +94,19 @@ def retrieve_200(ctx: Context) -> None:
         exchange = ctx.get(ctx.url(resource, doc["id"]), resource)
         ctx.expect_status(exchange, 200)
         got = ctx.expect_json(exchange, dict, f"GET {resource.path}/{{id}}")
-        ctx.check(got.get("id") == doc["id"], f"GET {resource.path}/{doc['id']} returned another id",
-                  f"id {doc['id']}", exchange)
+        ctx.check(
+            got.get("id") == doc["id"],
+            f"GET {resource.path}/{doc['id']} returned another id",
+            f"id {doc['id']}",
+            exchange,
+        )
         if resource.marker:
-            ctx.check(ctx.marker_of(resource, got) == ctx.marker_of(resource, doc),
-                      f"GET {resource.path}/{doc['id']}: {resource.marker} differs from what was created",
-                      f"{resource.marker} = {ctx.marker_of(resource, doc)!r}", exchange)
+            ctx.check(
+                ctx.marker_of(resource, got) == ctx.marker_of(resource, doc),
+                f"GET {resource.path}/{doc['id']}: {resource.marker} differs from what was created",
+                f"{resource.marker} = {ctx.marker_of(resource, doc)!r}",
+                exchange,
+            )
 
 
 @rule(
@@ -107,12 +131,19 @@ def list_200(ctx: Context) -> None:
         exchange = ctx.get(ctx.url(resource), resource)
         ctx.expect_status(exchange, 200, 206)
         rows = ctx.expect_json(exchange, list, f"GET {resource.path}")
-        ctx.check(all(isinstance(r, dict) and "id" in r for r in rows),
-                  f"GET {resource.path}: not every element is a resource with an id", "objects with id", exchange)
+        ctx.check(
+            all(isinstance(r, dict) and "id" in r for r in rows),
+            f"GET {resource.path}: not every element is a resource with an id",
+            "objects with id",
+            exchange,
+        )
         doc = ctx.sample(resource)[0]
         _, ids = ctx.list_ids(resource, {"id": doc["id"]}, what=f"GET {resource.path}?id=")
-        ctx.check(doc["id"] in ids, f"GET {resource.path}?id={doc['id']} does not find the resource",
-                  f"a list holding {doc['id']}")
+        ctx.check(
+            doc["id"] in ids,
+            f"GET {resource.path}?id={doc['id']} does not find the resource",
+            f"a list holding {doc['id']}",
+        )
 
 
 def _keys_ok(doc: object, wanted: str) -> bool:
@@ -134,15 +165,22 @@ def fields_select(ctx: Context) -> None:
         top = attribute.split(".")[0]
         exchange = ctx.get(ctx.url(resource, doc["id"]), resource, params={"fields": top})
         ctx.expect_status(exchange, 200)
-        ctx.check(_keys_ok(exchange.json, top), f"GET {resource.path}/{{id}}?fields={top} returned other attributes",
-                  f"only {top} with {', '.join(sorted(ALWAYS_KEPT))}", exchange)
+        ctx.check(
+            _keys_ok(exchange.json, top),
+            f"GET {resource.path}/{{id}}?fields={top} returned other attributes",
+            f"only {top} with {', '.join(sorted(ALWAYS_KEPT))}",
+            exchange,
+        )
         params = ctx.restrict(resource, [doc]) | {"fields": top}
         exchange = ctx.get(ctx.url(resource), resource, params=params)
         ctx.expect_status(exchange, 200)
         rows = ctx.expect_json(exchange, list, f"GET {resource.path}?fields={top}")
-        ctx.check(len(rows) == 1 and _keys_ok(rows[0], top),
-                  f"GET {resource.path}?fields={top} did not return the one resource with only {top}",
-                  f"one element with only {top}, id, href, @type", exchange)
+        ctx.check(
+            len(rows) == 1 and _keys_ok(rows[0], top),
+            f"GET {resource.path}?fields={top} did not return the one resource with only {top}",
+            f"one element with only {top}, id, href, @type",
+            exchange,
+        )
 
 
 @rule(
@@ -153,13 +191,20 @@ def fields_select(ctx: Context) -> None:
 def fields_none(ctx: Context) -> None:
     for resource in ctx.resources(lambda r: True, "no resources"):
         doc = ctx.sample(resource)[0]
-        exchange = ctx.get(ctx.url(resource), resource, params=ctx.restrict(resource, [doc]) | {"fields": "none"})
+        exchange = ctx.get(
+            ctx.url(resource), resource, params=ctx.restrict(resource, [doc]) | {"fields": "none"}
+        )
         ctx.expect_status(exchange, 200)
         rows = ctx.expect_json(exchange, list, f"GET {resource.path}?fields=none")
-        ctx.check(len(rows) == 1 and isinstance(rows[0], dict) and {"id", "href"} <= set(rows[0])
-                  and set(rows[0]) <= ALWAYS_KEPT,
-                  f"GET {resource.path}?fields=none did not return just id and href",
-                  "one element with only id, href (and @type)", exchange)
+        ctx.check(
+            len(rows) == 1
+            and isinstance(rows[0], dict)
+            and {"id", "href"} <= set(rows[0])
+            and set(rows[0]) <= ALWAYS_KEPT,
+            f"GET {resource.path}?fields=none did not return just id and href",
+            "one element with only id, href (and @type)",
+            exchange,
+        )
 
 
 @rule(
@@ -174,11 +219,18 @@ def trailing_slash(ctx: Context) -> None:
         exchange = ctx.get(ctx.url(resource, doc["id"], slash=True), resource, params={"fields": "id"})
         ctx.expect_status(exchange, 200)
         body = ctx.expect_json(exchange, dict, f"GET {resource.path}/{{id}}/")
-        ctx.check(body.get("id") == doc["id"], f"GET {resource.path}/{{id}}/ returned another id",
-                  f"id {doc['id']}", exchange)
+        ctx.check(
+            body.get("id") == doc["id"],
+            f"GET {resource.path}/{{id}}/ returned another id",
+            f"id {doc['id']}",
+            exchange,
+        )
         exchange = ctx.get(ctx.url(resource, slash=True), resource, params=ctx.restrict(resource, [doc]))
         ctx.expect_status(exchange, 200)
         rows = ctx.expect_json(exchange, list, f"GET {resource.path}/")
-        ctx.check([r.get("id") for r in rows] == [doc["id"]],
-                  f"GET {resource.path}/ with a filter did not return the same as the plain form",
-                  f"exactly [{doc['id']}]", exchange)
+        ctx.check(
+            [r.get("id") for r in rows] == [doc["id"]],
+            f"GET {resource.path}/ with a filter did not return the same as the plain form",
+            f"exactly [{doc['id']}]",
+            exchange,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,17 +60,22 @@ def _fuzz(ctx: Context) -> FuzzResult:
     deletable = {r.path for r in ctx.profile.resources if r.deletable}
     headers = dict(ctx.options.headers)
     for outcome in schema.get_all_operations():
-        try:
-            operation = outcome.ok()
-        except Exception:
+        operation: Any = getattr(outcome, "ok", lambda: None)()
+        if operation is None:
             continue
         label = f"{operation.method.upper()} {operation.path}"
         check = _checker(ctx, result, operation, label, headers, deletable)
-        test = settings(
-            max_examples=ctx.options.fuzz_examples, database=None, deadline=None,
-            phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+        configured: Any = settings(
+            max_examples=ctx.options.fuzz_examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
             derandomize=False,
-        )(hypothesis.seed(ctx.options.seed)(given(operation.as_strategy())(check)))
+        )
+        seeded: Any = hypothesis.seed(ctx.options.seed)
+        generated: Any = given(operation.as_strategy())
+        test: Callable[[], None] = configured(seeded(generated(check)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -81,7 +87,7 @@ def _fuzz(ctx: Context) -> FuzzResult:
 
 def _checker(
     ctx: Context, result: FuzzResult, operation: Any, label: str, headers: dict[str, str], deletable: set[str]
-) -> Any:
+) -> Callable[[Any], None]:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -99,17 +105,27 @@ def _checker(
         if response.status_code >= 500:
             if not seen["server"]:
                 seen["server"] = True
-                result.server_errors.append(FuzzFinding(
-                    label, f"HTTP {response.status_code}: {response.text[:500]}",
-                    case.as_curl_command(headers=headers)))
+                result.server_errors.append(
+                    FuzzFinding(
+                        label,
+                        f"HTTP {response.status_code}: {response.text[:500]}",
+                        case.as_curl_command(headers=headers),
+                    )
+                )
         elif not seen["schema"]:
             try:
-                case.validate_response(response, checks=[response_schema_conformance],
-                                       excluded_checks=[not_a_server_error])
+                case.validate_response(
+                    response, checks=[response_schema_conformance], excluded_checks=[not_a_server_error]
+                )
             except Exception as error:
                 seen["schema"] = True
-                result.schema_errors.append(FuzzFinding(
-                    label, f"HTTP {response.status_code}: {str(error)[:800]}", case.as_curl_command(headers=headers)))
+                result.schema_errors.append(
+                    FuzzFinding(
+                        label,
+                        f"HTTP {response.status_code}: {str(error)[:800]}",
+                        case.as_curl_command(headers=headers),
+                    )
+                )
         if case.method.upper() == "POST" and response.status_code == 201:
             try:
                 body = response.json()
@@ -129,24 +145,31 @@ def _report(findings: list[FuzzFinding], what: str, ctx: Context) -> None:
         raise RuleFailure(
             f"{len(findings)} operation(s) {what} (seed {ctx.options.seed}; replay with --seed "
             f"{ctx.options.seed}): {first.operation}",
-            expected="no finding", actual=first.message + (f" | also: {others}" if others else ""),
+            expected="no finding",
+            actual=first.message + (f" | also: {others}" if others else ""),
             curl=first.curl,
         ) from None
 
 
-@rule("TMF630.fuzz.no-server-error",
-      "Generated requests (--fuzz-examples per operation of the official document) never get a 5xx.",
-      "TMF630 Part 1 'Response codes' (5xx only for server faults); schemathesis not_a_server_error")
+@rule(
+    "TMF630.fuzz.no-server-error",
+    "Generated requests (--fuzz-examples per operation of the official document) never get a 5xx.",
+    "TMF630 Part 1 'Response codes' (5xx only for server faults); schemathesis not_a_server_error",
+)
 def fuzz_no_server_error(ctx: Context) -> None:
     result = _fuzz(ctx)
     _report(result.server_errors, "answered 5xx", ctx)
     if result.cases == 0:
-        raise RuleSkipped("no operation could be generated from the document: " + "; ".join(result.problems[:3]))
+        raise RuleSkipped(
+            "no operation could be generated from the document: " + "; ".join(result.problems[:3])
+        )
 
 
-@rule("TMF630.fuzz.schema",
-      "Answers to generated requests conform to the official document (status codes, content types, schemas).",
-      "The API's official document; schemathesis response_schema_conformance")
+@rule(
+    "TMF630.fuzz.schema",
+    "Answers to generated requests conform to the official document (status codes, content types, schemas).",
+    "The API's official document; schemathesis response_schema_conformance",
+)
 def fuzz_schema(ctx: Context) -> None:
     result = _fuzz(ctx)
     _report(result.schema_errors, "answered outside the document", ctx)

@@ -64,10 +64,18 @@ def _subscribe(ctx: Context, session: HubSession, name: str, query: str | None) 
     exchange = ctx.request("POST", f"{ctx.base_url}/{hub.get('path', 'hub')}", json_body=body)
     ctx.expect_status(exchange, 201, what=f"POST hub ({'query ' + query if query else 'no query'})")
     doc = ctx.expect_json(exchange, dict, "POST hub")
-    ctx.check(isinstance(doc.get("id"), str) and bool(doc["id"]), "POST hub: the subscription has no id",
-              "an id", exchange)
-    ctx.check(doc.get("callback") == body["callback"], "POST hub: the callback is not echoed",
-              f"callback {body['callback']}", exchange)
+    ctx.check(
+        isinstance(doc.get("id"), str) and bool(doc["id"]),
+        "POST hub: the subscription has no id",
+        "an id",
+        exchange,
+    )
+    ctx.check(
+        doc.get("callback") == body["callback"],
+        "POST hub: the callback is not echoed",
+        f"callback {body['callback']}",
+        exchange,
+    )
     if query is not None:
         ctx.check(doc.get("query") == query, "POST hub: the query is not echoed", f"query {query}", exchange)
     session.subscriptions[name] = str(doc["id"])
@@ -113,14 +121,24 @@ def _act(ctx: Context, session: HubSession) -> None:
     base = dict(patch.get("base") or {})
     merge = "application/merge-patch+json"
     if "attribute_change" in events and "value" in patch:
-        exchange = ctx.request("PATCH", ctx.url(resource, doc["id"]), resource, content_type=merge,
-                               content=json.dumps(base | {patch["attribute"]: patch["value"]}, ensure_ascii=False))
+        exchange = ctx.request(
+            "PATCH",
+            ctx.url(resource, doc["id"]),
+            resource,
+            content_type=merge,
+            content=json.dumps(base | {patch["attribute"]: patch["value"]}, ensure_ascii=False),
+        )
         ctx.expect_status(exchange, 200)
         session.expected.append(events["attribute_change"])
     lifecycle = resource.lifecycle or {}
     if "state_change" in events and lifecycle.get("legal_path"):
-        exchange = ctx.request("PATCH", ctx.url(resource, doc["id"]), resource, content_type=merge,
-                               content=json.dumps(base | {lifecycle["attribute"]: lifecycle["legal_path"][0]}))
+        exchange = ctx.request(
+            "PATCH",
+            ctx.url(resource, doc["id"]),
+            resource,
+            content_type=merge,
+            content=json.dumps(base | {lifecycle["attribute"]: lifecycle["legal_path"][0]}),
+        )
         ctx.expect_status(exchange, 200)
         session.expected.append(events["state_change"])
     if "delete" in events and resource.deletable:
@@ -148,9 +166,12 @@ def _wait_mine(ctx: Context, session: HubSession, name: str, done: Any) -> list[
     return mine(found)
 
 
-@rule("TMF630.hub.subscribe",
-      "POST hub with a callback (and a query) answers 201 with the subscription: id, callback and query echoed.",
-      f"{P2}, 'Register a listener (POST /hub)'")
+@rule(
+    "TMF630.hub.subscribe",
+    "POST hub with a callback (and a query) answers 201 with the subscription: "
+    "id, callback and query echoed.",
+    f"{P2}, 'Register a listener (POST /hub)'",
+)
 def hub_subscribe(ctx: Context) -> None:
     _ensure_subscribed(ctx, _session(ctx))
 
@@ -159,55 +180,84 @@ def _describe(events: list[Received]) -> str:
     return "; ".join(f"{_name_of(e)} at {e.path}" for e in events) or "no event at all"
 
 
-@rule("TMF630.hub.event-names",
-      "A subscription without query receives, on the suite's own listener, the create, attribute-change, "
-      "state-change and delete events of a resource, with the names of the version's document and the "
-      "resource in event.<resource> (eventId, eventTime set).",
-      f"{P2}, 'Notifications'; the API's document (…Event schemas)")
+@rule(
+    "TMF630.hub.event-names",
+    "A subscription without query receives, on the suite's own listener, the create, attribute-change, "
+    "state-change and delete events of a resource, with the names of the version's document and the "
+    "resource in event.<resource> (eventId, eventTime set).",
+    f"{P2}, 'Notifications'; the API's document (…Event schemas)",
+)
 def hub_event_names(ctx: Context) -> None:
     session = _session(ctx)
     _act(ctx, session)
     expected = session.expected
     got = _wait_mine(ctx, session, "all", lambda f: set(expected) <= {_name_of(e) for e in f})
     names = {_name_of(e) for e in got}
-    hint = "" if session.listener.events(_path_prefix(session, "all")) else (
-        f" (nothing reached the listener at {session.base}; if the server cannot reach that address, "
-        "pass --callback-host)")
-    ctx.check(set(expected) <= names, f"events missing for {session.subject}: "
-              f"{', '.join(sorted(set(expected) - names))}{hint}", f"events {', '.join(expected)}",
-              actual=_describe(got))
+    hint = (
+        ""
+        if session.listener.events(_path_prefix(session, "all"))
+        else (
+            f" (nothing reached the listener at {session.base}; if the server cannot reach that address, "
+            "pass --callback-host)"
+        )
+    )
+    ctx.check(
+        set(expected) <= names,
+        f"events missing for {session.subject}: {', '.join(sorted(set(expected) - names))}{hint}",
+        f"events {', '.join(expected)}",
+        actual=_describe(got),
+    )
     for event in got:
         body = event.body if isinstance(event.body, dict) else {}
-        ctx.check(bool(body.get("eventId")) and bool(body.get("eventTime")),
-                  f"{_name_of(event)} lacks eventId or eventTime", "eventId and eventTime",
-                  actual=json.dumps(body, ensure_ascii=False)[:1500])
+        ctx.check(
+            bool(body.get("eventId")) and bool(body.get("eventTime")),
+            f"{_name_of(event)} lacks eventId or eventTime",
+            "eventId and eventTime",
+            actual=json.dumps(body, ensure_ascii=False)[:1500],
+        )
         if ctx.version == "v5":
-            ctx.check(body.get("@type") == _name_of(event), f"{_name_of(event)}: @type is {body.get('@type')!r}",
-                      f"@type {_name_of(event)}", actual=json.dumps(body, ensure_ascii=False)[:1500])
+            ctx.check(
+                body.get("@type") == _name_of(event),
+                f"{_name_of(event)}: @type is {body.get('@type')!r}",
+                f"@type {_name_of(event)}",
+                actual=json.dumps(body, ensure_ascii=False)[:1500],
+            )
 
 
-@rule("TMF630.hub.query-filter",
-      "A subscription with query eventType=<create event> receives that event and no event of another type.",
-      f"{P2}, 'Register a listener' (query)")
+@rule(
+    "TMF630.hub.query-filter",
+    "A subscription with query eventType=<create event> receives that event and no event of another type.",
+    f"{P2}, 'Register a listener' (query)",
+)
 def hub_query_filter(ctx: Context) -> None:
     session = _session(ctx)
     _act(ctx, session)
     wanted = session.expected[0]
     got = _wait_mine(ctx, session, "filtered", lambda f: any(_name_of(e) == wanted for e in f))
-    ctx.check(any(_name_of(e) == wanted for e in got), f"the filtered subscription did not get {wanted}",
-              f"{wanted} for {session.subject}", actual=_describe(got))
+    ctx.check(
+        any(_name_of(e) == wanted for e in got),
+        f"the filtered subscription did not get {wanted}",
+        f"{wanted} for {session.subject}",
+        actual=_describe(got),
+    )
     # Give the other events of the subject time to arrive (or not) on the unfiltered subscription.
     _wait_mine(ctx, session, "all", lambda f: set(session.expected) <= {_name_of(e) for e in f})
     time.sleep(0.2)
     everything = session.listener.events(_path_prefix(session, "filtered"))
     other = [e for e in everything if _name_of(e) != wanted]
-    ctx.check(not other, "the filtered subscription received events its query excludes",
-              f"only {wanted}", actual=_describe(other))
+    ctx.check(
+        not other,
+        "the filtered subscription received events its query excludes",
+        f"only {wanted}",
+        actual=_describe(other),
+    )
 
 
-@rule("TMF630.hub.unsubscribe",
-      "DELETE hub/{id} answers 204 (or 200) and no event is delivered to that callback afterwards.",
-      f"{P2}, 'Unregister a listener (DELETE /hub/{{id}})'")
+@rule(
+    "TMF630.hub.unsubscribe",
+    "DELETE hub/{id} answers 204 (or 200) and no event is delivered to that callback afterwards.",
+    f"{P2}, 'Unregister a listener (DELETE /hub/{{id}})'",
+)
 def hub_unsubscribe(ctx: Context) -> None:
     session = _session(ctx)
     _ensure_subscribed(ctx, session)
@@ -220,7 +270,11 @@ def hub_unsubscribe(ctx: Context) -> None:
         del session.subscriptions[name]
     doc = ctx.create(resource)
     time.sleep(min(1.0, ctx.options.event_timeout))
-    late = [e for e in session.listener.events(_path_prefix(session))
-            if _subject_of(e, resource) == str(doc["id"])]
-    ctx.check(not late, "events arrived after the subscriptions were deleted", "no event",
-              actual=_describe(late))
+    late = [
+        e
+        for e in session.listener.events(_path_prefix(session))
+        if _subject_of(e, resource) == str(doc["id"])
+    ]
+    ctx.check(
+        not late, "events arrived after the subscriptions were deleted", "no event", actual=_describe(late)
+    )

@@ -15,7 +15,9 @@ MERGE = "application/merge-patch+json"
 def _move(ctx: Context, resource: Resource, id_: str, state: str) -> Any:
     lifecycle = resource.lifecycle or {}
     body = dict((resource.patch or {}).get("base") or {}) | {lifecycle["attribute"]: state}
-    return ctx.request("PATCH", ctx.url(resource, id_), resource, content=json.dumps(body), content_type=MERGE)
+    return ctx.request(
+        "PATCH", ctx.url(resource, id_), resource, content=json.dumps(body), content_type=MERGE
+    )
 
 
 def legal(ctx: Context) -> None:
@@ -29,10 +31,16 @@ def legal(ctx: Context) -> None:
         current = doc.get(attribute)
         for state in lifecycle["legal_path"]:
             exchange = _move(ctx, resource, doc["id"], state)
-            ctx.expect_status(exchange, 200, what=f"PATCH {resource.path} {attribute} {current} → {state} (legal)")
+            ctx.expect_status(
+                exchange, 200, what=f"PATCH {resource.path} {attribute} {current} → {state} (legal)"
+            )
             body = exchange.json if isinstance(exchange.json, dict) else {}
-            ctx.check(body.get(attribute) == state, f"PATCH {attribute} → {state} answered {body.get(attribute)!r}",
-                      f"{attribute} = {state}", exchange)
+            ctx.check(
+                body.get(attribute) == state,
+                f"PATCH {attribute} → {state} answered {body.get(attribute)!r}",
+                f"{attribute} = {state}",
+                exchange,
+            )
             current = state
 
 
@@ -49,28 +57,42 @@ def illegal(ctx: Context) -> None:
             fresh = ctx.get(ctx.url(resource, doc["id"]), resource)
             doc = fresh.json if isinstance(fresh.json, dict) else doc
         current = doc.get(attribute)
-        ctx.check(isinstance(current, str), f"{resource.path} {doc.get('id')} has no {attribute}",
-                  f"a {attribute}")
+        ctx.check(
+            isinstance(current, str), f"{resource.path} {doc.get('id')} has no {attribute}", f"a {attribute}"
+        )
         allowed = set(transitions.get(str(current), [])) | {str(current)}
         candidates = [s for s in lifecycle.get("illegal", []) if s not in allowed]
         candidates += sorted(every - allowed - set(candidates))
         target = candidates[0]
         exchange = _move(ctx, resource, doc["id"], target)
-        ctx.check(400 <= exchange.status < 500,
-                  f"PATCH {resource.path} {attribute} {current} → {target} (illegal) answered {exchange.status}",
-                  "a 4xx refusal (409 Conflict), state unchanged", exchange)
+        ctx.check(
+            400 <= exchange.status < 500,
+            f"PATCH {resource.path} {attribute} {current} → {target} (illegal) answered {exchange.status}",
+            "a 4xx refusal (409 Conflict), state unchanged",
+            exchange,
+        )
         again = ctx.get(ctx.url(resource, doc["id"]), resource)
         now = again.json.get(attribute) if isinstance(again.json, dict) else None
-        ctx.check(now == current, f"after a refused move to {target} the {attribute} is {now!r}",
-                  f"{attribute} still {current}", again)
+        ctx.check(
+            now == current,
+            f"after a refused move to {target} the {attribute} is {now!r}",
+            f"{attribute} still {current}",
+            again,
+        )
 
 
 REF = "{api} user guide (state diagram); TMF630 Part 1 'Response codes' (409 Conflict)"
 for api in ("TMF622", "TMF621"):
-    rule(f"{api}.lifecycle.legal-transition",
-         "Each move along a legal path of the lifecycle (from a new resource) is applied with 200.",
-         REF.format(api=api), apis=(api,))(legal)
+    rule(
+        f"{api}.lifecycle.legal-transition",
+        "Each move along a legal path of the lifecycle (from a new resource) is applied with 200.",
+        REF.format(api=api),
+        apis=(api,),
+    )(legal)
 for api in ("TMF622", "TMF621", "TMF678"):
-    rule(f"{api}.lifecycle.illegal-transition",
-         "A move the lifecycle does not allow is refused (4xx, preferably 409) and the state is unchanged.",
-         REF.format(api=api), apis=(api,))(illegal)
+    rule(
+        f"{api}.lifecycle.illegal-transition",
+        "A move the lifecycle does not allow is refused (4xx, preferably 409) and the state is unchanged.",
+        REF.format(api=api),
+        apis=(api,),
+    )(illegal)

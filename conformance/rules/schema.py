@@ -36,8 +36,11 @@ def _resource_answers(ctx: Context) -> list[tuple[Exchange, Any]]:
 
 
 # v5 data types that are not Extensible (no @type in their schema): Money, TimePeriod, Quantity.
-PLAIN_DATATYPES = [frozenset({"unit", "value"}), frozenset({"startDateTime", "endDateTime"}),
-                   frozenset({"amount", "units"})]
+PLAIN_DATATYPES = [
+    frozenset({"unit", "value"}),
+    frozenset({"startDateTime", "endDateTime"}),
+    frozenset({"amount", "units"}),
+]
 
 
 def _plain_shapes(ctx: Context) -> list[frozenset[str]]:
@@ -80,8 +83,12 @@ def type_everywhere(ctx: Context) -> None:
     plain = _plain_shapes(ctx)
     for exchange, doc in _resource_answers(ctx):
         where = _untyped(doc, "", plain)
-        ctx.check(where is None, f"{exchange.method} {exchange.url}: an object without @type at {where}",
-                  "@type on every object", exchange)
+        ctx.check(
+            where is None,
+            f"{exchange.method} {exchange.url}: an object without @type at {where}",
+            "@type on every object",
+            exchange,
+        )
 
 
 @rule(
@@ -94,8 +101,10 @@ def type_everywhere(ctx: Context) -> None:
 def schema_official(ctx: Context) -> None:
     spec = ctx.options.official
     if spec is None:
-        raise RuleSkipped(ctx.options.official_problem or "no official document (pass --official-spec or set "
-                          "TMF_REFERENCE_DIR)")
+        raise RuleSkipped(
+            ctx.options.official_problem
+            or "no official document (pass --official-spec or set TMF_REFERENCE_DIR)"
+        )
     _ensure_traffic(ctx)
     known = spec.schema_names
     checked = 0
@@ -105,8 +114,13 @@ def schema_official(ctx: Context) -> None:
             continue
         errors = spec.errors(resource.schema, doc)
         checked += 1
-        ctx.check(not errors, f"{exchange.method} {exchange.url}: the {resource.schema} does not validate against "
-                  f"{spec.path.name}", f"a valid {resource.schema}", exchange,
-                  actual="; ".join(errors) + f" — in {str(doc.get('id') if isinstance(doc, dict) else '')}")
+        ctx.check(
+            not errors,
+            f"{exchange.method} {exchange.url}: the {resource.schema} does not validate against "
+            f"{spec.path.name}",
+            f"a valid {resource.schema}",
+            exchange,
+            actual="; ".join(errors) + f" — in {doc.get('id') if isinstance(doc, dict) else ''!s}",
+        )
     if checked == 0:
         raise RuleSkipped("no response of a resource the official document defines")

@@ -44,7 +44,11 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
         env["TMF_REFERENCE_DIR"] = str(official)
     return subprocess.run(
         [sys.executable, "-m", "conformance", "run", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -73,15 +77,31 @@ def test_every_rule_passes_for_every_api_and_version_within_a_minute(server: str
         folder = tmp_path / f"{api}-{version}"
         # with a trailing slash for v4, without for v5: both forms of --base-url are accepted
         base = f"{server}/tmf-api/{APIS[api]}/{version}" + ("/" if version == "v4" else "")
-        done = _run(["--base-url", base, "--api", api, "--version", version,
-                     "--fuzz-examples", "0", "--report-dir", str(folder)])
+        done = _run(
+            [
+                "--base-url",
+                base,
+                "--api",
+                api,
+                "--version",
+                version,
+                "--fuzz-examples",
+                "0",
+                "--report-dir",
+                str(folder),
+            ]
+        )
         outputs[(api, version)] = done.stdout
         assert done.returncode == 0, f"{api} {version}:\n{done.stdout}\n{done.stderr}"
         run = _check_reports(folder, api, version)
         statuses = {r["id"]: r["status"] for r in run["rules"]}  # type: ignore[attr-defined]
-        for must in ("TMF630.create.status-201" if api != "TMF678" else "TMF630.list.status-200",
-                     "TMF630.filter.eq", "TMF630.paging.partial-206", "TMF630.hub.event-names",
-                     f"{api}.lifecycle.illegal-transition"):
+        for must in (
+            "TMF630.create.status-201" if api != "TMF678" else "TMF630.list.status-200",
+            "TMF630.filter.eq",
+            "TMF630.paging.partial-206",
+            "TMF630.hub.event-names",
+            f"{api}.lifecycle.illegal-transition",
+        ):
             assert statuses[must] == "passed", (api, version, must, done.stdout)
         if reference_dir() is not None:
             assert statuses["TMF630.schema.official"] == "passed", done.stdout
@@ -92,8 +112,24 @@ def test_every_rule_passes_for_every_api_and_version_within_a_minute(server: str
 
 def test_fuzzing_with_a_seed(server: str, tmp_path: Path) -> None:
     base = f"{server}/tmf-api/troubleTicket/v5"
-    done = _run(["--base-url", base, "--api", "TMF621", "--version", "v5", "--fuzz-examples", "5",
-                 "--seed", "1", "--only", "TMF630.fuzz", "--report-dir", str(tmp_path)])
+    done = _run(
+        [
+            "--base-url",
+            base,
+            "--api",
+            "TMF621",
+            "--version",
+            "v5",
+            "--fuzz-examples",
+            "5",
+            "--seed",
+            "1",
+            "--only",
+            "TMF630.fuzz",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "seed 1" in done.stdout
     report = json.loads((tmp_path / "TMF621-v5.json").read_text(encoding="utf-8"))
@@ -104,11 +140,31 @@ def test_fuzzing_with_a_seed(server: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_server_and_bad_arguments_exit_2(tmp_path: Path) -> None:
-    done = _run(["--base-url", "http://127.0.0.1:9/tmf-api/troubleTicket/v4", "--api", "TMF621",
-                 "--version", "v4", "--fuzz-examples", "0"])
+    done = _run(
+        [
+            "--base-url",
+            "http://127.0.0.1:9/tmf-api/troubleTicket/v4",
+            "--api",
+            "TMF621",
+            "--version",
+            "v4",
+            "--fuzz-examples",
+            "0",
+        ]
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert _run(["--api", "TMF621"]).returncode == 2
     missing = tmp_path / "nothing.yaml"
-    done = _run(["--base-url", "http://127.0.0.1:9/x", "--api", "TMF621", "--version", "v4",
-                 "--official-spec", str(missing)])
+    done = _run(
+        [
+            "--base-url",
+            "http://127.0.0.1:9/x",
+            "--api",
+            "TMF621",
+            "--version",
+            "v4",
+            "--official-spec",
+            str(missing),
+        ]
+    )
     assert done.returncode == 2, done.stdout + done.stderr
