@@ -519,7 +519,7 @@ class BadServer:
         page = [self.project(d, fields, known) for d in page]
         total = len(docs) if "total-count-ignores-filter" in self.defects else len(hits)
         headers = {"X-Total-Count": str(total), "X-Result-Count": str(len(page))}
-        return self.json(page, 206 if len(page) < total else 200, headers)
+        return self.json(page, 206 if len(page) < len(hits) else 200, headers)
 
     def find(self, version: str, resource: str, id_: str) -> dict[str, Any]:
         doc = self.rows(version, resource).get(id_)
