@@ -161,6 +161,10 @@ def values_at(doc: Any, path: list[str]) -> list[Any]:
 def compare(op: str, value: Any, wanted: str, attr: str) -> bool:
     if isinstance(value, (dict, list)) or value is None:
         return False
+    if op == "regex":
+        return re.search(wanted, str(value)) is not None
+    left: Any
+    right: Any
     if attr in DATES:
         left, right = parse_date(value), parse_date(wanted)
         if left is None or right is None:
@@ -174,12 +178,10 @@ def compare(op: str, value: Any, wanted: str, attr: str) -> bool:
             left, right = str(value), wanted
     else:
         left, right = str(value), wanted
-    if op == "regex":
-        return re.search(wanted, str(value)) is not None
-    return {
-        "eq": left == right, "ne": left != right, "gt": left > right,  # type: ignore[operator]
-        "gte": left >= right, "lt": left < right, "lte": left <= right,  # type: ignore[operator]
-    }[op]  # fmt: skip
+    return bool({
+        "eq": left == right, "ne": left != right, "gt": left > right,
+        "gte": left >= right, "lt": left < right, "lte": left <= right,
+    }[op])  # fmt: skip
 
 
 def parse_filters(
@@ -277,7 +279,7 @@ def json_patch(doc: dict[str, Any], ops: Any, query: bool) -> dict[str, Any]:
         if query and "?" in op["path"]:
             target, condition = op["path"].split("?", 1)
             collection, *rest = _pointer(target)
-            filters = parse_filters([tuple(c.split("=", 1)) for c in condition.split("&")], None)  # type: ignore[misc]
+            filters = parse_filters(urllib.parse.parse_qsl(condition, keep_blank_values=True), None)
             filters = [(p[1:] if p[0] == collection else p, o, w) for p, o, w in filters]
             chosen = [i for i, item in enumerate(doc.get(collection) or []) if matches(item, filters)]
             if not chosen:
@@ -637,7 +639,7 @@ class BadServer:
         if query is not None and not isinstance(query, str):
             raise ApiError(400, "'query' must be a string")
         pairs = urllib.parse.parse_qsl((query or "").lstrip("?"), keep_blank_values=True)
-        parse_filters(pairs, None)  # type: ignore[arg-type]
+        parse_filters(pairs, None)
         hub = {"id": str(uuid.uuid4()), "callback": body["callback"], "_query": pairs}
         if query is not None:
             hub["query"] = query

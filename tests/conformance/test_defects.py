@@ -30,18 +30,12 @@ def _tool_missing() -> str | None:
     return None
 
 
-def _outcomes(report: Any) -> list[dict[str, Any]]:
-    """Every rule outcome ({"id": …, "status": …}) found anywhere in the JSON report."""
-    found: list[dict[str, Any]] = []
-    if isinstance(report, dict):
-        if isinstance(report.get("id"), str) and isinstance(report.get("status"), str):
-            return [report]
-        for value in report.values():
-            found += _outcomes(value)
-    elif isinstance(report, list):
-        for value in report:
-            found += _outcomes(value)
-    return found
+def _outcomes(report: Any, version: str) -> list[dict[str, Any]]:
+    """The rule outcomes of the TMF622 `version` run in the JSON report (`runs[].rules[]`)."""
+    runs = [r for r in report.get("runs", []) if r.get("api") == "TMF622" and r.get("version") == version]
+    assert len(runs) == 1, f"expected one TMF622 {version} run in the JSON report, got {report.get('runs')}"
+    rules: list[dict[str, Any]] = runs[0].get("rules", [])
+    return rules
 
 
 def run_tool(
@@ -67,8 +61,8 @@ def run_tool(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
     output = f"$ {' '.join(command)}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    reports = sorted(report_dir.glob("*.json"))
-    report = json.loads(reports[0].read_text(encoding="utf-8")) if reports else None
+    path = report_dir / f"TMF622-{version}.json"
+    report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     return done.returncode, report, output
 
 
@@ -84,8 +78,8 @@ def _summary(outcomes: list[dict[str, Any]]) -> str:
 def test_the_double_without_defects_passes_every_rule(version: str, tmp_path: Path) -> None:
     with running_bad_server() as url:
         code, report, output = run_tool(f"{url}{API_PATH}/{version}", version, tmp_path)
-    assert report is not None, f"no JSON report in {tmp_path}\n{output}"
-    outcomes = _outcomes(report)
+    assert report is not None, f"no TMF622-{version}.json report in {tmp_path}\n{output}"
+    outcomes = _outcomes(report, version)
     failed = [o for o in outcomes if o["status"] == "failed"]
     assert outcomes, f"the JSON report lists no rule outcomes\n{output}"
     assert not failed and code == 0, f"exit {code}; rules not passed:\n{_summary(outcomes)}\n{output}"
@@ -103,8 +97,8 @@ def test_each_defect_is_reported_by_its_rule(defect: str, version: str, tmp_path
     rule_id = DEFECTS[defect]
     with running_bad_server({defect}) as url:
         code, report, output = run_tool(f"{url}{API_PATH}/{version}", version, tmp_path, only=[rule_id])
-    assert report is not None, f"no JSON report in {tmp_path}\n{output}"
-    outcomes = _outcomes(report)
+    assert report is not None, f"no TMF622-{version}.json report in {tmp_path}\n{output}"
+    outcomes = _outcomes(report, version)
     status = {o["id"]: o["status"] for o in outcomes}
     assert rule_id in status, f"{rule_id} is not in the report (rules: {sorted(status)})\n{output}"
     assert status[rule_id] == "failed", (
