@@ -18,6 +18,7 @@ import os
 import random
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Claimed:
     pk: int
+    subscription_pk: int
     attempts: int
     callback: str
     payload: dict[str, Any]
@@ -72,12 +74,15 @@ class Dispatcher:
     def lease(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.settings.delivery_timeout * 3 + 5)
 
-    def claim(self, limit: int) -> list[Claimed]:
+    def claim(self, limit: int, saturated: frozenset[int] = frozenset()) -> list[Claimed]:
+        """Lease up to `limit` due deliveries, none for the subscriptions in `saturated`."""
         now = utcnow()
         due = or_(
             and_(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now),
             and_(EventDelivery.state == "sending", EventDelivery.lease_until < now),
         )
+        if saturated:
+            due = and_(due, EventDelivery.subscription_pk.not_in(saturated))
         with self.sessions.begin() as session:
             pks = (
                 select(EventDelivery.pk)
@@ -96,14 +101,30 @@ class Dispatcher:
                 return []
             rows = session.execute(
                 select(
-                    EventDelivery.pk, EventDelivery.attempts, EventSubscription.callback, EventRecord.payload
+                    EventDelivery.pk,
+                    EventDelivery.subscription_pk,
+                    EventDelivery.attempts,
+                    EventSubscription.callback,
+                    EventRecord.payload,
                 )
                 .join(EventSubscription, EventSubscription.pk == EventDelivery.subscription_pk)
                 .join(EventRecord, EventRecord.pk == EventDelivery.event_pk)
                 .where(EventDelivery.pk.in_(claimed))
                 .order_by(EventDelivery.pk)
             ).all()
-        return [Claimed(pk, attempts, callback, payload) for pk, attempts, callback, payload in rows]
+        return [
+            Claimed(pk, subscription, attempts, url, payload)
+            for pk, subscription, attempts, url, payload in rows
+        ]
+
+    def release(self, pks: list[int]) -> None:
+        """Give leased deliveries back untried (their subscription has enough posts in flight)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(EventDelivery)
+                .where(EventDelivery.pk.in_(pks), EventDelivery.claimed_by == self.worker)
+                .values(state="pending", lease_until=None, claimed_by=None)
+            )
 
     def backoff(self, attempts: int) -> dt.timedelta:
         base = self.settings.delivery_backoff_base * 2 ** max(attempts - 1, 0)
@@ -155,13 +176,16 @@ class Dispatcher:
         except httpx.HTTPError as error:
             return Outcome(None, f"{type(error).__name__}: {error}"[:500], _ms(started))
 
-    async def deliver(self, client: httpx.AsyncClient, slots: asyncio.Semaphore, claimed: Claimed) -> None:
+    async def deliver(
+        self, client: httpx.AsyncClient, slots: asyncio.Semaphore, claimed: Claimed, inflight: Counter[int]
+    ) -> None:
         try:
             outcome = await self.post(client, claimed)
             await asyncio.to_thread(self.record, claimed, outcome)
         except Exception:  # one delivery's failure must not stop the others
             log.exception("event delivery %s failed unexpectedly", claimed.pk)
         finally:
+            inflight[claimed.subscription_pk] -= 1
             slots.release()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -169,21 +193,33 @@ class Dispatcher:
         settings = self.settings
         slots = asyncio.Semaphore(settings.delivery_concurrency)
         running: set[asyncio.Task[None]] = set()
+        inflight: Counter[int] = Counter()
+        cap = settings.delivery_per_subscription
         timeout = httpx.Timeout(settings.delivery_timeout)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             while not stop.is_set():
                 free = settings.delivery_concurrency - len(running)
                 claimed: list[Claimed] = []
                 if free > 0:
+                    saturated = frozenset(s for s, n in inflight.items() if n >= cap)
                     try:
-                        claimed = await asyncio.to_thread(self.claim, min(free, settings.delivery_batch))
+                        claimed = await asyncio.to_thread(
+                            self.claim, min(free, settings.delivery_batch), saturated
+                        )
                     except Exception:
                         log.exception("claiming event deliveries failed; retrying")
+                surplus = []
                 for item in claimed:
+                    if inflight[item.subscription_pk] >= cap:
+                        surplus.append(item.pk)
+                        continue
+                    inflight[item.subscription_pk] += 1
                     await slots.acquire()
-                    task = asyncio.create_task(self.deliver(client, slots, item))
+                    task = asyncio.create_task(self.deliver(client, slots, item, inflight))
                     running.add(task)
                     task.add_done_callback(running.discard)
+                if surplus:
+                    await asyncio.to_thread(self.release, surplus)
                 if claimed and len(claimed) == min(free, settings.delivery_batch):
                     continue  # more may be waiting
                 self._wake.clear()

@@ -29,6 +29,9 @@ class Settings:
     delivery_backoff_max: float = 300.0
     delivery_timeout: float = 5.0
     delivery_concurrency: int = 16
+    # At most this many posts in flight to one subscription, so that a hanging callback holds a
+    # few slots and every other subscriber keeps its events flowing.
+    delivery_per_subscription: int = 4
     delivery_batch: int = 100
     delivery_poll_interval: float = 0.5
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).

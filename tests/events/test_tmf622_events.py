@@ -84,12 +84,6 @@ def test_order_life_events_in_order(hub: Hub, base: str) -> None:
     assert post.headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: DELETE does not pass the request context to ResourceService.delete "
-    "(tmf_api/adapter/handlers.py _delete), so the DeleteEvent's resource href is built from the "
-    "default base URL http://127.0.0.1:8080 instead of the URL the client called",
-)
 @pytest.mark.parametrize("base", VERSIONS)
 def test_delete_event_href_is_the_one_the_api_returned(hub: Hub, base: str) -> None:
     client = hub.client
@@ -144,13 +138,6 @@ def test_cancellation_events(hub: Hub, base: str) -> None:
         assert_event(API, version, event, event["eventType"], *next(iter(event["event"].items())))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: the ProductOrderStateChangeEvent to `cancelled` is written before the cancellation "
-    "rule sets cancellationDate and cancellationReason (tmf_api/apis/tmf622.py: orders.move(..., "
-    "'cancelled') precedes order.cancellation_date/cancellation_reason), so its productOrder is not "
-    "the order the API returns",
-)
 @pytest.mark.parametrize("base", VERSIONS)
 def test_cancelled_order_event_carries_the_cancelled_order(hub: Hub, base: str) -> None:
     client = hub.client

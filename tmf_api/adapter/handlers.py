@@ -129,8 +129,10 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _delete(self, service: ResourceService) -> Handler:
         async def delete(id: str, **_: Any) -> Response:
+            ctx = _context()
+
             def work(session: Session) -> Response:
-                service.delete(session, id)
+                service.delete(session, id, ctx)
                 return Response(status_code=204)
 
             return self._run(work)

@@ -41,17 +41,21 @@ def _process_cancellation(
         service.move(session, cancel, service.resource.options["refused_state"], ctx)
         return
     service.move(session, cancel, "inProgress", ctx)
-    if order.state == "draft":
-        orders.move(session, order, "cancelled", ctx)
-    else:
-        for step in ("assessingCancellation", "pendingCancellation", "cancelled"):
-            orders.move(session, order, step, ctx)
+    path = (
+        ["cancelled"]
+        if order.state == "draft"
+        else ["assessingCancellation", "pendingCancellation", "cancelled"]
+    )
+    for step in path[:-1]:
+        orders.move(session, order, step, ctx)
+    # Filled in before the last move, so that the order's `cancelled` event carries them.
     now = utcnow()
     order.cancellation_date = now
     order.cancellation_reason = cancel.cancellation_reason
     for item in order.items:
         if item.state not in orders.lifecycle.final:
             item.state = "cancelled"
+    orders.move(session, order, path[-1], ctx)
     cancel.effective_cancellation_date = now
     service.move(session, cancel, "done", ctx)
 
