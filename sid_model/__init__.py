@@ -20,6 +20,7 @@ from sid_model.events import (
 from sid_model.product_order import (
     CancelProductOrder,
     ProductOrder,
+    ProductOrderChannel,
     ProductOrderExternalIdentifier,
     ProductOrderItem,
     ProductOrderNote,
@@ -49,6 +50,7 @@ __all__ = [
     "EventRecord",
     "EventSubscription",
     "ProductOrder",
+    "ProductOrderChannel",
     "ProductOrderExternalIdentifier",
     "ProductOrderItem",
     "ProductOrderNote",

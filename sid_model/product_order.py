@@ -8,7 +8,13 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sid_model.base import Base, Extensible, Identified, Positioned
-from sid_model.common import ExternalIdentifierColumns, NoteColumns, RelatedPartyColumns, children
+from sid_model.common import (
+    ExternalIdentifierColumns,
+    NoteColumns,
+    RelatedEntityColumns,
+    RelatedPartyColumns,
+    children,
+)
 
 
 class ProductOrder(Base, Identified, Extensible):
@@ -43,6 +49,7 @@ class ProductOrder(Base, Identified, Extensible):
     external_identifiers: Mapped[list[ProductOrderExternalIdentifier]] = children(
         "ProductOrderExternalIdentifier"
     )
+    channels: Mapped[list[ProductOrderChannel]] = children("ProductOrderChannel")
 
 
 class ProductOrderItem(Base, Extensible, Positioned):
@@ -83,6 +90,17 @@ class ProductOrderNote(Base, NoteColumns):
 
 class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
     __tablename__ = "product_order_external_identifier"
+
+    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+
+
+class ProductOrderChannel(Base, RelatedEntityColumns):
+    """The sales channel an order came through (营业厅, 10000 hotline …) and the role it played.
+
+    v4 writes it flat (`{id, name, role}`), v5 as `{role, channel: {id, name}}`: one row serves both.
+    """
+
+    __tablename__ = "product_order_channel"
 
     order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
 

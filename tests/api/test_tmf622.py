@@ -317,3 +317,24 @@ def test_spec_documents_and_docs_page_are_served(api_client: CheckedClient) -> N
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     assert f"{V5}/openapi.json" in docs.text
     assert api_client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_channel_reads_flat_in_v4_and_nested_in_v5(api_client: CheckedClient) -> None:
+    body = order_v5("channel")
+    body["channel"] = [
+        {
+            "@type": "RelatedChannel",
+            "role": "受理渠道",
+            "channel": {"@type": "ChannelRef", "id": "BH-1", "name": "福田营业厅"},
+        }
+    ]
+    created = api_client.post(f"{V5}/productOrder", json=body).json()
+    assert created["channel"] == body["channel"]
+    v4 = api_client.get(f"{V4}/productOrder/{created['id']}").json()  # validated against the official v4
+    assert v4["channel"] == [
+        {"id": "BH-1", "name": "福田营业厅", "role": "受理渠道", "@type": "RelatedChannel"}
+    ]
+    found = api_client.get(
+        f"{V4}/productOrder", params={"channel.name": "福田营业厅", "description": "channel"}
+    ).json()
+    assert [o["id"] for o in found] == [created["id"]]
