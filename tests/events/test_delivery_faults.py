@@ -258,7 +258,7 @@ def test_hanging_callback_stalls_neither_api_nor_other_subscriber(tmp_path: Path
 
 
 def test_many_hanging_deliveries_do_not_starve_other_subscriber(tmp_path: Path) -> None:
-    """More hanging deliveries than slots: /fast still gets each event within a second (the
+    """More hanging deliveries than slots: /fast is not starved by their timeouts (the
     dispatcher caps posts in flight per subscription, `delivery_per_subscription`)."""
     latencies, lags = _hang_scenario(tmp_path, tickets=SLOTS + 8)
     assert _p95(latencies) < 0.2, f"GET p95 {_p95(latencies) * 1000:.0f} ms while deliveries hang"
