@@ -131,28 +131,36 @@ class Dispatcher:
         seconds = min(self.settings.delivery_backoff_max, base) * random.uniform(0.8, 1.2)
         return dt.timedelta(seconds=seconds)
 
-    def record(self, claimed: Claimed, outcome: Outcome) -> None:
+    def record(self, results: list[tuple[Claimed, Outcome]]) -> None:
+        """Record a batch of attempts in one transaction (one writer round trip, not one per post)."""
         now = utcnow()
-        attempts = claimed.attempts + 1
         with self.sessions.begin() as session:
-            delivery = session.get(EventDelivery, claimed.pk, with_for_update=True)
-            if delivery is None or delivery.claimed_by != self.worker or delivery.state != "sending":
-                return  # the subscription was removed, or our lease expired and another worker took it
-            session.add(
-                EventDeliveryAttempt(
-                    delivery_pk=claimed.pk,
-                    attempted_at=now,
-                    worker=self.worker,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                    duration_ms=outcome.duration_ms,
+            rows = session.scalars(
+                select(EventDelivery)
+                .where(EventDelivery.pk.in_([claimed.pk for claimed, _ in results]))
+                .with_for_update()
+            ).all()
+            deliveries = {row.pk: row for row in rows}
+            for claimed, outcome in results:
+                delivery = deliveries.get(claimed.pk)
+                if delivery is None or delivery.claimed_by != self.worker or delivery.state != "sending":
+                    continue  # the subscription was removed, or our lease expired and another worker took it
+                attempts = claimed.attempts + 1
+                session.add(
+                    EventDeliveryAttempt(
+                        delivery_pk=claimed.pk,
+                        attempted_at=now,
+                        worker=self.worker,
+                        status_code=outcome.status_code,
+                        error=outcome.error,
+                        duration_ms=outcome.duration_ms,
+                    )
                 )
-            )
-            delivery.attempts = attempts
-            delivery.lease_until = None
-            if outcome.ok:
-                delivery.state, delivery.delivered_at, delivery.last_error = "delivered", now, None
-            else:
+                delivery.attempts = attempts
+                delivery.lease_until = None
+                if outcome.ok:
+                    delivery.state, delivery.delivered_at, delivery.last_error = "delivered", now, None
+                    continue
                 delivery.last_error = outcome.error or f"HTTP {outcome.status_code}"
                 if attempts >= self.settings.delivery_max_attempts:
                     delivery.state = "dead"
@@ -177,16 +185,32 @@ class Dispatcher:
             return Outcome(None, f"{type(error).__name__}: {error}"[:500], _ms(started))
 
     async def deliver(
-        self, client: httpx.AsyncClient, slots: asyncio.Semaphore, claimed: Claimed, inflight: Counter[int]
+        self,
+        client: httpx.AsyncClient,
+        slots: asyncio.Semaphore,
+        claimed: Claimed,
+        inflight: Counter[int],
+        outcomes: list[tuple[Claimed, Outcome]],
     ) -> None:
         try:
-            outcome = await self.post(client, claimed)
-            await asyncio.to_thread(self.record, claimed, outcome)
-        except Exception:  # one delivery's failure must not stop the others
+            outcomes.append((claimed, await self.post(client, claimed)))
+        except Exception:  # one delivery's failure must not stop the others; its lease will expire
             log.exception("event delivery %s failed unexpectedly", claimed.pk)
         finally:
             inflight[claimed.subscription_pk] -= 1
             slots.release()
+            self._wake.set()  # a slot is free and an outcome waits to be recorded
+
+    async def flush(self, outcomes: list[tuple[Claimed, Outcome]]) -> None:
+        if not outcomes:
+            return
+        batch = outcomes[:]
+        del outcomes[:]
+        try:
+            await asyncio.to_thread(self.record, batch)
+        except Exception:
+            # Unrecorded attempts keep their lease: another round delivers them again (at least once).
+            log.exception("recording %d event deliveries failed", len(batch))
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
@@ -194,10 +218,14 @@ class Dispatcher:
         slots = asyncio.Semaphore(settings.delivery_concurrency)
         running: set[asyncio.Task[None]] = set()
         inflight: Counter[int] = Counter()
+        outcomes: list[tuple[Claimed, Outcome]] = []
         cap = settings.delivery_per_subscription
         timeout = httpx.Timeout(settings.delivery_timeout)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             while not stop.is_set():
+                # Cleared before looking for work, so that a wake-up during this round is not lost.
+                self._wake.clear()
+                await self.flush(outcomes)
                 free = settings.delivery_concurrency - len(running)
                 claimed: list[Claimed] = []
                 if free > 0:
@@ -215,14 +243,13 @@ class Dispatcher:
                         continue
                     inflight[item.subscription_pk] += 1
                     await slots.acquire()
-                    task = asyncio.create_task(self.deliver(client, slots, item, inflight))
+                    task = asyncio.create_task(self.deliver(client, slots, item, inflight, outcomes))
                     running.add(task)
                     task.add_done_callback(running.discard)
                 if surplus:
                     await asyncio.to_thread(self.release, surplus)
                 if claimed and len(claimed) == min(free, settings.delivery_batch):
                     continue  # more may be waiting
-                self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
                 await asyncio.wait(
                     waiters, timeout=settings.delivery_poll_interval, return_when=asyncio.FIRST_COMPLETED
@@ -232,6 +259,7 @@ class Dispatcher:
             if running:
                 # Give in-flight posts their timeout; unfinished ones keep their lease and are retried.
                 await asyncio.wait(running, timeout=settings.delivery_timeout + 1)
+            await self.flush(outcomes)
 
 
 def _ms(started: float) -> int:
