@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import random
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import EventDelivery, EventDeliveryAttempt, EventRecord, EventSubscription
@@ -31,6 +32,7 @@ from tmf_api.engine.resource import utcnow
 from tmf_api.settings import Settings
 
 log = logging.getLogger(__name__)
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Claimed:
     subscription_pk: int
     attempts: int
     callback: str
-    payload: dict[str, Any]
+    body: bytes  # the event, encoded once for all its subscribers
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Dispatcher:
                     EventDelivery.subscription_pk,
                     EventDelivery.attempts,
                     EventSubscription.callback,
+                    EventRecord.pk,
                     EventRecord.payload,
                 )
                 .join(EventSubscription, EventSubscription.pk == EventDelivery.subscription_pk)
@@ -112,10 +115,13 @@ class Dispatcher:
                 .where(EventDelivery.pk.in_(claimed))
                 .order_by(EventDelivery.pk)
             ).all()
-        return [
-            Claimed(pk, subscription, attempts, url, payload)
-            for pk, subscription, attempts, url, payload in rows
-        ]
+        encoded: dict[int, bytes] = {}
+        claimed_rows = []
+        for pk, subscription, attempts, url, event_pk, payload in rows:
+            if event_pk not in encoded:
+                encoded[event_pk] = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            claimed_rows.append(Claimed(pk, subscription, attempts, url, encoded[event_pk]))
+        return claimed_rows
 
     def release(self, pks: list[int]) -> None:
         """Give leased deliveries back untried (their subscription has enough posts in flight)."""
@@ -132,52 +138,70 @@ class Dispatcher:
         return dt.timedelta(seconds=seconds)
 
     def record(self, results: list[tuple[Claimed, Outcome]]) -> None:
-        """Record a batch of attempts in one transaction (one writer round trip, not one per post)."""
+        """Record a batch of attempts in one transaction (one writer round trip, not one per post).
+
+        Only rows still leased by this worker are touched: a row whose lease expired and another
+        worker took, or whose subscription was removed, is left to its new owner.
+        """
         now = utcnow()
+        ours = and_(EventDelivery.claimed_by == self.worker, EventDelivery.state == "sending")
+        delivered = [claimed.pk for claimed, outcome in results if outcome.ok]
         with self.sessions.begin() as session:
-            rows = session.scalars(
-                select(EventDelivery)
-                .where(EventDelivery.pk.in_([claimed.pk for claimed, _ in results]))
-                .with_for_update()
-            ).all()
-            deliveries = {row.pk: row for row in rows}
-            for claimed, outcome in results:
-                delivery = deliveries.get(claimed.pk)
-                if delivery is None or delivery.claimed_by != self.worker or delivery.state != "sending":
-                    continue  # the subscription was removed, or our lease expired and another worker took it
-                attempts = claimed.attempts + 1
-                session.add(
-                    EventDeliveryAttempt(
-                        delivery_pk=claimed.pk,
-                        attempted_at=now,
-                        worker=self.worker,
-                        status_code=outcome.status_code,
-                        error=outcome.error,
-                        duration_ms=outcome.duration_ms,
+            mine = set(
+                session.scalars(
+                    select(EventDelivery.pk)
+                    .where(EventDelivery.pk.in_([claimed.pk for claimed, _ in results]), ours)
+                    .with_for_update()
+                )
+            )
+            attempts = [
+                {
+                    "delivery_pk": claimed.pk,
+                    "attempted_at": now,
+                    "worker": self.worker,
+                    "status_code": outcome.status_code,
+                    "error": outcome.error,
+                    "duration_ms": outcome.duration_ms,
+                }
+                for claimed, outcome in results
+                if claimed.pk in mine
+            ]
+            if attempts:
+                session.execute(insert(EventDeliveryAttempt), attempts)
+            if delivered:
+                # The common case, one statement for the whole batch.
+                session.execute(
+                    update(EventDelivery)
+                    .where(EventDelivery.pk.in_([pk for pk in delivered if pk in mine]))
+                    .values(
+                        state="delivered",
+                        delivered_at=now,
+                        attempts=EventDelivery.attempts + 1,
+                        lease_until=None,
+                        last_error=None,
                     )
                 )
-                delivery.attempts = attempts
-                delivery.lease_until = None
-                if outcome.ok:
-                    delivery.state, delivery.delivered_at, delivery.last_error = "delivered", now, None
+            for claimed, outcome in results:
+                if outcome.ok or claimed.pk not in mine:
                     continue
-                delivery.last_error = outcome.error or f"HTTP {outcome.status_code}"
-                if attempts >= self.settings.delivery_max_attempts:
-                    delivery.state = "dead"
-                    log.warning(
-                        "event delivery %s is dead after %d attempts: %s",
-                        delivery.id,
-                        attempts,
-                        delivery.last_error,
-                    )
+                tries = claimed.attempts + 1
+                error = outcome.error or f"HTTP {outcome.status_code}"
+                if tries >= self.settings.delivery_max_attempts:
+                    values: dict[str, Any] = {"state": "dead"}
+                    log.warning("event delivery %s is dead after %d attempts: %s", claimed.pk, tries, error)
                 else:
-                    delivery.state, delivery.next_attempt_at = "pending", now + self.backoff(attempts)
+                    values = {"state": "pending", "next_attempt_at": now + self.backoff(tries)}
+                session.execute(
+                    update(EventDelivery)
+                    .where(EventDelivery.pk == claimed.pk)
+                    .values(attempts=tries, lease_until=None, last_error=error, **values)
+                )
 
     # -- the loop ----------------------------------------------------------------------------
     async def post(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         started = time.perf_counter()
         try:
-            response = await client.post(claimed.callback, json=claimed.payload)
+            response = await client.post(claimed.callback, content=claimed.body, headers=JSON_HEADERS)
             return Outcome(
                 response.status_code, None if response.is_success else response.text[:500], _ms(started)
             )
