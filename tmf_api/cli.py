@@ -38,6 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         public_base_url=args.public_base_url,
         simulate_fulfilment=simulate,
         dispatch_events=not args.no_dispatch,
+        delivery_max_attempts=args.delivery_max_attempts,
     )
     upgrade(url)
     app = create_app(settings)
@@ -152,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-dispatch",
         action="store_true",
         help="do not deliver events from this process (other workers do)",
+    )
+    serve.add_argument(
+        "--delivery-max-attempts",
+        type=int,
+        default=Settings.delivery_max_attempts,
+        help="attempts before an event delivery becomes a dead letter (default %(default)s)",
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]

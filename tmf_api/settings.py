@@ -22,9 +22,10 @@ class Settings:
     # Which API versions to serve, as (api, version) pairs; None serves all under openapi/.
     apis: tuple[tuple[str, str], ...] | None = None
     # Event delivery (TMF630 part 2): at-least-once, retried with exponential backoff
-    # (base * 2^(attempt-1), capped), dead after `delivery_max_attempts`.
+    # (base * 2^(attempt-1), capped at `delivery_backoff_max`), dead after `delivery_max_attempts`:
+    # with the defaults a listener may be away for about 25 minutes and still get everything.
     dispatch_events: bool = True
-    delivery_max_attempts: int = 8
+    delivery_max_attempts: int = 12
     delivery_backoff_base: float = 1.0
     delivery_backoff_max: float = 300.0
     delivery_timeout: float = 5.0
