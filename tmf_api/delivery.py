@@ -23,16 +23,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import EventDelivery, EventDeliveryAttempt, EventRecord, EventSubscription
+from tmf_api.callbacks import CallbackClient, CallbackError
 from tmf_api.engine.resource import utcnow
 from tmf_api.settings import Settings
 
 log = logging.getLogger(__name__)
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -198,19 +197,18 @@ class Dispatcher:
                 )
 
     # -- the loop ----------------------------------------------------------------------------
-    async def post(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
+    async def post(self, client: CallbackClient, claimed: Claimed) -> Outcome:
         started = time.perf_counter()
         try:
-            response = await client.post(claimed.callback, content=claimed.body, headers=JSON_HEADERS)
-            return Outcome(
-                response.status_code, None if response.is_success else response.text[:500], _ms(started)
-            )
-        except httpx.HTTPError as error:
-            return Outcome(None, f"{type(error).__name__}: {error}"[:500], _ms(started))
+            status, content = await client.post(claimed.callback, claimed.body)
+        except CallbackError as error:
+            return Outcome(None, str(error)[:500], _ms(started))
+        ok = 200 <= status < 300
+        return Outcome(status, None if ok else content[:500].decode("utf-8", "replace"), _ms(started))
 
     async def deliver(
         self,
-        client: httpx.AsyncClient,
+        client: CallbackClient,
         slots: asyncio.Semaphore,
         claimed: Claimed,
         inflight: Counter[int],
@@ -244,8 +242,8 @@ class Dispatcher:
         inflight: Counter[int] = Counter()
         outcomes: list[tuple[Claimed, Outcome]] = []
         cap = settings.delivery_per_subscription
-        timeout = httpx.Timeout(settings.delivery_timeout)
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        client = CallbackClient(settings.delivery_timeout, keep_per_origin=settings.delivery_concurrency)
+        try:
             while not stop.is_set():
                 # Cleared before looking for work, so that a wake-up during this round is not lost.
                 self._wake.clear()
@@ -284,6 +282,8 @@ class Dispatcher:
                 # Give in-flight posts their timeout; unfinished ones keep their lease and are retried.
                 await asyncio.wait(running, timeout=settings.delivery_timeout + 1)
             await self.flush(outcomes)
+        finally:
+            await client.aclose()
 
 
 def _ms(started: float) -> int:
