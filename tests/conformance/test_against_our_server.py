@@ -20,13 +20,11 @@ import pytest
 
 from tests.fixtures.reference import reference_dir
 from tests.fixtures.server import REPO_ROOT, running_server
+from tmf_api.registry import api_versions
 
-APIS = {
-    "TMF622": "productOrderingManagement",
-    "TMF621": "troubleTicket",
-    "TMF678": "customerBillManagement",
-}
-RUNS = [(api, version) for api in APIS for version in ("v4", "v5")]
+# Every API version the registry serves, with its root path segment.
+APIS = {v.api: v.name for v in api_versions()}
+RUNS = [v.key for v in api_versions()]
 BUDGET_S = 60.0
 
 

@@ -10,19 +10,13 @@ from tests.api.test_tmf621 import ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.fixtures.app import make_client
 from tests.fixtures.listener import FAST_DELIVERY, QUIET_S, Hub, Listener, event_types, subscribe
+from tmf_api.registry import api_versions
 
 ORDERS_V4 = "/tmf-api/productOrderingManagement/v4"
 ORDERS_V5 = "/tmf-api/productOrderingManagement/v5"
 TICKETS_V5 = "/tmf-api/troubleTicket/v5"
-BASES = [
-    ORDERS_V4,
-    ORDERS_V5,
-    "/tmf-api/troubleTicket/v4",
-    TICKETS_V5,
-    "/tmf-api/customerBillManagement/v4",
-    "/tmf-api/customerBillManagement/v5",
-]
-BASE_PARAMS = [pytest.param(b, id=f"{b.split('/')[2]}-{b[-2:]}") for b in BASES]
+# Every API version the registry serves has a hub.
+BASE_PARAMS = [pytest.param(v.base_path, id=f"{v.api}-{v.version}") for v in api_versions()]
 
 
 @pytest.mark.parametrize("base", BASE_PARAMS)
