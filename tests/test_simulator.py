@@ -278,6 +278,20 @@ def test_rule_file_format_errors_name_the_place(tmp_path: Path) -> None:
     assert set(shipped.resources) == {"productOrder", "troubleTicket"}
 
 
+def test_shipped_status_change_reasons_are_whole() -> None:
+    """Each reason the shipped rules write is the whole sentence (a comma once cut them short)."""
+    reasons = [
+        case.set["statusChangeReason"]
+        for step in load_rules().resources["troubleTicket"].steps.values()
+        for case in step.cases
+        if "statusChangeReason" in case.set
+    ]
+    assert reasons == [
+        "已派单，装维人员处理中 (dispatched to the field crew)",
+        "故障已修复，待客户确认 (fixed, awaiting the customer's confirmation)",
+    ]
+
+
 def test_run_moves_orders_in_the_background_and_stops(client: CheckedClient, tmp_path: Path) -> None:
     order = new_order(client, "后台运行")
     sim = simulator(client, rules_path=write_rules(tmp_path))

@@ -374,7 +374,11 @@ def parse_datetime(value: str, where: str) -> dt.datetime:
 
 def format_datetime(value: dt.datetime) -> str:
     value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): it does not pad years below 1000 to four digits ("404-08-23").
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def to_json_value(value: Any) -> Any:
