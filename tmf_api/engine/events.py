@@ -195,6 +195,37 @@ def _check_subscription(service: ResourceService, session: Session, row: Any, bo
             raise bad_request(f"query: {error.message}") from None
         if query.fields is not None or query.sort:
             raise bad_request("query: a subscription filters events; fields and sort do not apply")
+        for condition in query.conditions:
+            _check_event_path(service, condition.path)
+
+
+# Members of the event envelope a query may filter on (TMF630 part 2, v4 and v5 spellings).
+ENVELOPE = frozenset(
+    {
+        "@type", "correlationId", "description", "domain", "eventId", "eventTime", "eventType",
+        "fieldPath", "href", "id", "priority", "timeOccurred", "timeOcurred", "title",
+    }
+)  # fmt: skip
+
+
+def _check_event_path(hub: ResourceService, path: str) -> None:
+    """A query names the envelope, or `event.<resource>.<attribute>` of one of this API's resources,
+    as a list filter names attributes: anything else would silently never match, so it is a 400."""
+    head, _, rest = path.partition(".")
+    if head != "event":
+        if path not in ENVELOPE:
+            raise bad_request(
+                f"query: {path!r} is no attribute of an event; filter on {', '.join(sorted(ENVELOPE))} "
+                "or event.<resource>.<attribute>"
+            )
+        return
+    resource, _, attribute = rest.partition(".")
+    target = hub.runtime.services.get(resource) if resource != "hub" else None
+    if target is None:
+        known = ", ".join(p for p in hub.runtime.services if p != "hub")
+        raise bad_request(f"query: {path!r}: this API's events carry {known}, not {resource!r}")
+    if attribute and target.schema.walk(attribute) is None:
+        raise bad_request(f"query: {path!r}: {target.schema.name} has no attribute {attribute!r}")
 
 
 def receive_event(
