@@ -43,6 +43,8 @@ from tmf_api.engine.schema import PathStep, SchemaView
 from tmf_api.errors import bad_request
 
 _SCALARS = {"string", "integer", "number", "boolean"}
+# Decimal exponents beyond this are no amount or quantity, and overflow PostgreSQL's NUMERIC.
+_MAX_EXPONENT = 1000
 
 
 def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> list[PathStep]:
@@ -62,6 +64,9 @@ def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> lis
 def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op) -> Any:
     """The filter value as the type it is compared with."""
     where = f"Query parameter {parameter!r}"
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL: refused on both databases alike.
+        raise bad_request(f"{where}: the value must not contain NUL characters")
     if op is Op.REGEX:
         try:
             re.compile(value)
@@ -83,7 +88,10 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
         if target is int:
             return int(value)
         if target is decimal.Decimal:
-            return decimal.Decimal(value)
+            number = decimal.Decimal(value)
+            if number.is_finite() and abs(number.adjusted()) > _MAX_EXPONENT:
+                raise ValueError(f"{where}: {value!r} is out of range")
+            return number
         if target is bool:
             if value not in ("true", "false"):
                 raise ValueError(f"{where} must be true or false")
