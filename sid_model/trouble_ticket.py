@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned
+from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
 from sid_model.common import (
     ExternalIdentifierColumns,
     NoteColumns,
@@ -21,6 +21,8 @@ class TroubleTicket(Base, Identified, Extensible):
     """A problem a customer reports (故障报修, 投诉, 计费争议 …), tracked to resolution."""
 
     __tablename__ = "trouble_ticket"
+    # Every filterable attribute has an index or an `unindexed` reason in mappings/.
+    __table_args__ = (extension_gin_index("trouble_ticket"),)
 
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
@@ -29,13 +31,13 @@ class TroubleTicket(Base, Identified, Extensible):
     ticket_type: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str | None] = mapped_column(String(50), index=True)
     status_change_reason: Mapped[str | None] = mapped_column(Text)
-    status_change_date: Mapped[dt.datetime | None] = mapped_column()
+    status_change_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     creation_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    last_update: Mapped[dt.datetime | None] = mapped_column()
-    requested_resolution_date: Mapped[dt.datetime | None] = mapped_column()
+    last_update: Mapped[dt.datetime | None] = mapped_column(index=True)
+    requested_resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     expected_resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    resolution_date: Mapped[dt.datetime | None] = mapped_column()
-    channel_id: Mapped[str | None] = mapped_column(String(200))
+    resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(200), index=True)
     channel_name: Mapped[str | None] = mapped_column(String(500))
     specification_id: Mapped[str | None] = mapped_column(String(100), index=True)
 

@@ -114,6 +114,13 @@ def test_assembly_refuses_conflicting_or_dangling_nodes() -> None:
         assemble("TMF000", "v4", "x", {"a": {"resource": {}, "nodes": {"N": {"like": "Nope"}}}}, {}, hub)
 
 
+def _api_numbers(element: ast.expr) -> set[str]:
+    """API numbers an element of a literal names: itself, or inside a tuple key ("TMF622", "v4")."""
+    parts = element.elts if isinstance(element, ast.Tuple) else [element]
+    texts = [p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str)]
+    return {text for text in texts if API_NUMBER.match(text)}
+
+
 def _api_lists(tree: ast.AST) -> list[int]:
     """Line numbers of literals listing two or more API numbers ("TMF622", "TMF621" …)."""
     found = []
@@ -123,8 +130,8 @@ def _api_lists(tree: ast.AST) -> list[int]:
             elements = list(node.elts)
         elif isinstance(node, ast.Dict):
             elements = list(node.keys)
-        names = [e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-        if len([n for n in names if API_NUMBER.match(n)]) >= 2:
+        numbers = {n for e in elements if e is not None for n in _api_numbers(e)}
+        if len(numbers) >= 2:
             found.append(node.lineno)
     return found
 
@@ -144,4 +151,6 @@ def test_no_list_of_apis_outside_the_manifests() -> None:
 def test_the_guard_sees_a_typed_list() -> None:
     assert _api_lists(ast.parse('APIS = ("TMF622", "TMF621")')) == [1]
     assert _api_lists(ast.parse('X = {"TMF622": 1, "TMF678": 2}')) == [1]
+    assert _api_lists(ast.parse('X = {("TMF622", "v4"): 1, ("TMF621", "v4"): 2}')) == [1]
     assert _api_lists(ast.parse('one = ["TMF622"]')) == []
+    assert _api_lists(ast.parse('X = [("TMF622", "v4"), ("TMF622", "v5")]')) == []

@@ -75,6 +75,9 @@ class ApiManifest:
     rules: str | None
     conformance: str | None
     demo: str | None
+    # The collections partners filter in bulk: every filterable attribute of theirs has an index
+    # or is declared unindexed in the mapping (tests/sid_model/test_filter_indexes.py).
+    indexed_lists: tuple[str, ...] = ()
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def resource_file(self, resource: str) -> Path:
@@ -85,7 +88,10 @@ class ApiManifest:
         return self.folder / name
 
 
-_KNOWN = {"api", "title", "versions", "resources", "lifecycles", "events", "rules", "conformance", "demo"}
+_KNOWN = {
+    "api", "title", "versions", "resources", "lifecycles", "events", "rules", "conformance", "demo",
+    "indexed_lists",
+}  # fmt: skip
 _KNOWN_VERSION = {"name", "document", "official", "ctk", "events_from"}
 
 
@@ -123,8 +129,12 @@ def _parse_manifest(folder: Path) -> ApiManifest:
         rules=raw.get("rules"),
         conformance=raw.get("conformance"),
         demo=raw.get("demo"),
+        indexed_lists=tuple(raw.get("indexed_lists", [])),
         raw=raw,
     )
+    for resource in manifest.indexed_lists:
+        if resource not in manifest.resources:
+            raise ValueError(f"{where}: indexed_lists names {resource!r}, which is not among its resources")
     for resource in manifest.resources:
         if not manifest.resource_file(resource).is_file():
             raise ValueError(f"{where}: no mapping file {manifest.resource_file(resource)}")
@@ -163,9 +173,8 @@ def lifecycles(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Lifecycle]:
     return parse_lifecycles(read_yaml(m.data_file(m.lifecycles))) if m.lifecycles else {}
 
 
-@cache
-def load_mapping(api: str, version: str, root: Path = MAPPINGS_ROOT) -> ApiMapping:
-    """The checked mapping of one API version, assembled from the API's resource files."""
+def assembled(api: str, version: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
+    """One API version's mapping before checking: resource files with overlays, templates, hub."""
     m = manifest(api, root)
     v = api_version(api, version, root)
     files = {resource: read_yaml(m.resource_file(resource)) for resource in m.resources}
@@ -173,6 +182,14 @@ def load_mapping(api: str, version: str, root: Path = MAPPINGS_ROOT) -> ApiMappi
     hub = read_yaml(root / COMMON / "hub.yaml")
     raw = assemble(api, version, v.name, files, templates, hub)
     raw["events_from"] = v.events_from
+    return raw
+
+
+@cache
+def load_mapping(api: str, version: str, root: Path = MAPPINGS_ROOT) -> ApiMapping:
+    """The checked mapping of one API version, assembled from the API's resource files."""
+    raw = assembled(api, version, root)
+    m = manifest(api, root)
     events = {path: spec for path, spec in m.events.items() if path in raw["resources"]}
     return parse_mapping(raw, lifecycles(api, root), events)
 

@@ -69,7 +69,7 @@ def test_a_change_reaches_the_hub_of_its_own_api(database_url: str) -> None:
     twin = _runtime("TMF621", "v5", served_as="TMF999")
     EventHub([tickets, twin], "http://tmf.test")
     with sessions.begin() as session:
-        for api in ("TMF621", "TMF999"):
+        for api in (tickets.mapping.api, twin.mapping.api):
             session.add(EventSubscription(id=f"sub-{api}", api=api, version="v5", callback="http://x/cb"))
     with sessions.begin() as session:
         twin.services["troubleTicket"].create(session, _ticket(), CTX)

@@ -64,6 +64,21 @@ class Node:
                 return col
         return None
 
+    def place(self, dotted: str) -> tuple[Node, ColumnAttribute] | None:
+        """The node and column holding an attribute path, through child collections; None when
+        the path is kept in a JSON `extension` document instead."""
+        col = self.column_for(dotted)
+        if col is not None:
+            return self, col
+        first, _, rest = dotted.partition(".")
+        coll = self.collections.get(first)
+        if coll is None:
+            return None
+        if coll.scalar:
+            scalar = coll.node.column_for(coll.scalar) if not rest else None
+            return (coll.node, scalar) if scalar is not None else None
+        return coll.node.place(rest) if rest else None
+
 
 @dataclass(frozen=True)
 class ResourceMapping:
@@ -84,6 +99,8 @@ class ResourceMapping:
     # Columns whose fixed values select this resource's rows in a shared table (e.g. the hub's
     # subscriptions of one API version); set on create, required on every read.
     scope: dict[str, Any]
+    # Filterable attributes whose column deliberately has no index: {attribute path: why}.
+    unindexed: dict[str, str]
     options: dict[str, Any]
     # Event names this resource's changes raise besides the defaults (tmf_api.engine.events):
     # the state change event's name, and further events on reaching a state.
@@ -178,12 +195,19 @@ def parse_mapping(
         "patchable",
         "references",
         "scope",
+        "unindexed",
     }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]
         for key in ("on_create", "on_update", "scope"):
             for column in spec.get(key, {}):
                 _python_type(sa_inspect(node.entity), column, f"resource {path}, {key}")
+        unindexed = dict(spec.get("unindexed", {}))
+        for attr, reason in unindexed.items():
+            if node.place(attr) is None:
+                raise ValueError(f"resource {path}, unindexed: {node.name} maps no column for {attr!r}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"resource {path}, unindexed: {attr!r} needs a reason")
         resources[path] = ResourceMapping(
             path=path,
             node=node,
@@ -198,6 +222,7 @@ def parse_mapping(
             patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
             references=dict(spec.get("references", {})),
             scope=dict(spec.get("scope", {})),
+            unindexed=unindexed,
             options={k: v for k, v in spec.items() if k not in known},
             state_change_event=events.get(path, {}).get("state_change"),
             state_events={
