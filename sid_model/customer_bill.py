@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sid_model.base import Base, Extensible, Identified, extension_gin_index
-from sid_model.common import RelatedPartyColumns, children
+from sid_model.common import RelatedParty, children
 
 Money = Numeric(18, 2)
 Rate = Numeric(7, 4)
@@ -61,10 +61,8 @@ class CustomerBill(Base, Identified, Extensible):
     related_parties: Mapped[list[CustomerBillRelatedParty]] = children("CustomerBillRelatedParty")
 
 
-class CustomerBillRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "customer_bill_related_party"
-
-    bill_pk: Mapped[int] = mapped_column(ForeignKey("customer_bill.pk", ondelete="CASCADE"), index=True)
+class CustomerBillRelatedParty(RelatedParty, owner=CustomerBill, key="bill_pk"):
+    """A party the bill concerns (the account holder, the payer …)."""
 
 
 class AppliedCustomerBillingRate(Base, Identified, Extensible):

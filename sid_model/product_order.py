@@ -8,13 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
-from sid_model.common import (
-    ExternalIdentifierColumns,
-    NoteColumns,
-    RelatedEntityColumns,
-    RelatedPartyColumns,
-    children,
-)
+from sid_model.common import ExternalIdentifier, Note, RelatedEntity, RelatedParty, children
 
 
 class ProductOrder(Base, Identified, Extensible):
@@ -84,33 +78,23 @@ class ProductOrderItem(Base, Extensible, Positioned):
     children: Mapped[list[ProductOrderItem]] = children("ProductOrderItem", nesting=6)
 
 
-class ProductOrderRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "product_order_related_party"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderRelatedParty(RelatedParty, owner=ProductOrder, key="order_pk"):
+    """A party the order concerns (customer, seller …) and its role."""
 
 
-class ProductOrderNote(Base, NoteColumns):
-    __tablename__ = "product_order_note"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderNote(Note, owner=ProductOrder, key="order_pk"):
+    """A note on the order."""
 
 
-class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
-    __tablename__ = "product_order_external_identifier"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderExternalIdentifier(ExternalIdentifier, owner=ProductOrder, key="order_pk"):
+    """The order's identifier in another system."""
 
 
-class ProductOrderChannel(Base, RelatedEntityColumns):
+class ProductOrderChannel(RelatedEntity, owner=ProductOrder, key="order_pk", suffix="channel"):
     """The sales channel an order came through (营业厅, 10000 hotline …) and the role it played.
 
     v4 writes it flat (`{id, name, role}`), v5 as `{role, channel: {id, name}}`: one row serves both.
     """
-
-    __tablename__ = "product_order_channel"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
 
 
 class CancelProductOrder(Base, Identified, Extensible):

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
-SPEC_ROOT: Path = Path(__file__).resolve().parents[1] / "openapi"
+from tmf_api.resources import data_dir
+
+SPEC_ROOT: Path = data_dir("openapi")
 
 COMMON_DIR = "common"
 

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Mapper
 
 import sid_model
 from sid_model.base import Base
+from tmf_api.resources import data_dir
 
-MAPPINGS_ROOT = Path(__file__).resolve().parents[2] / "mappings"
+MAPPINGS_ROOT: Path = data_dir("mappings")
 
 # Marker for the resource's own href, rendered from the request rather than stored.
 HREF = "$href"
