@@ -7,14 +7,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Requests run in threads, so two may write at once: SQLite has one writer at a time, and the other
 # waits for the lock (this long, or the statement timeout) instead of failing at once with
 # "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The PostgreSQL advisory lock serialising schema upgrades (any bigint; the same in every process).
+UPGRADE_LOCK_KEY = 622_621_678
 
 
 def make_engine(
@@ -80,5 +83,24 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (creating it from nothing if empty)."""
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at `url` to `revision` (creating it from nothing if empty).
+
+    On PostgreSQL the upgrade runs under an advisory lock, so processes starting together
+    (`tmf serve --workers`, several hosts) take turns: the first migrates, the others then find
+    the schema current. SQLite is upgraded by one process (`tmf serve` does it before its workers).
+    """
+    if make_url(url).get_backend_name() != "postgresql":
+        command.upgrade(alembic_config(url), revision)
+        return
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        # Autocommit: the lock belongs to the session, and no transaction stays open beside the
+        # migration's own connection.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
+            try:
+                command.upgrade(alembic_config(url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK_KEY})
+    finally:
+        engine.dispose()
