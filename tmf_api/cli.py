@@ -9,7 +9,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tmf_api.settings import DATABASE, DELIVERY, SERVER, Settings, SettingsError, options, resolve
+from tmf_api.settings import (
+    DATABASE,
+    DELIVERY,
+    SERVER,
+    Settings,
+    SettingsError,
+    from_environ,
+    options,
+    resolve,
+    to_environ,
+)
 
 SETTING = "setting:"  # argparse dest prefix of the options derived from Settings
 # Flags older than the derived ones, kept working: flag -> (field, value it sets).
@@ -83,14 +93,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tmf_api.demo import load_demo_data
 
     settings = settings_from(args, SERVE_GROUPS)
+    # Once, before any worker starts: workers never migrate or load data themselves.
     upgrade(settings.database_url)
     app = create_app(settings)
     if settings.demo_data:
         loaded = load_demo_data(app)
         logging.getLogger("tmf").info("demo data: %s", loaded or "database not empty, nothing loaded")
-    print(f"Serving TM Forum APIs on http://{args.host}:{args.port}  (Swagger UI: /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    print(
+        f"Serving TM Forum APIs on http://{args.host}:{args.port}{workers}  (Swagger UI: /docs)", flush=True
+    )
+    if settings.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        return 0
+    app.sessions.kw["bind"].dispose()  # the workers open their own connections
+    # uvicorn starts each worker process afresh from an import string; the settings reach them
+    # through the environment, complete, so a worker builds exactly the app this process would.
+    os.environ.update(to_environ(settings))
+    uvicorn.run(
+        "tmf_api.cli:worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+    )
     return 0
+
+
+def worker_app() -> Any:
+    """The app of one `tmf serve --workers N` process (uvicorn calls it in each worker)."""
+    from tmf_api.app import create_app
+
+    _configure_logging()
+    return create_app(from_environ(os.environ))
 
 
 def cmd_events_dead(args: argparse.Namespace) -> int:
@@ -217,10 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # One line per delivered event is noise; failures are logged by the dispatcher itself.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
