@@ -57,7 +57,7 @@ def database_busy(error: Exception) -> TMFError | None:
     elif isinstance(error, sa_exc.DBAPIError) and (
         error.connection_invalidated or _busy(error.orig)
     ):
-        detail = "the database did not answer in time"
+        detail = "the database is overloaded, locked or unreachable"
     else:
         return None
     log.warning("answering 503: %s (%s)", detail, str(error).splitlines()[0][:300])
