@@ -45,19 +45,27 @@ def row_locked(db_kind: str, database_url: str, order_id: str) -> Iterator[Any]:
             writer.close()
 
 
-def wait_until_waiting_on_lock(conn: psycopg.Connection[Any]) -> None:
-    """PostgreSQL shows the PATCH's UPDATE waiting for our row lock."""
+def wait_until_waiting_on_lock(conn: psycopg.Connection[Any], requests: int = 1) -> None:
+    """PostgreSQL shows `requests` of our PATCHes waiting for the row lock."""
     deadline = time.monotonic() + WAIT_S
     with psycopg.connect(conn.info.dsn, autocommit=True) as observer:
         while time.monotonic() < deadline:
             waiting = observer.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE product_order %%'"
+                "AND wait_event_type = 'Lock' AND query LIKE '%%product_order%%'"
             ).fetchone()
-            if waiting and waiting[0]:
+            if waiting and waiting[0] >= requests:
                 return
             time.sleep(0.05)
     raise AssertionError("the PATCH never waited on the row lock")
+
+
+def waits_for_the_lock(statement: str) -> bool:
+    """A statement a writing request blocks on while the row is held elsewhere: its first read
+    under the lock (SQLite BEGIN IMMEDIATE, PostgreSQL FOR UPDATE) or, without one, its UPDATE."""
+    return statement.startswith(("BEGIN IMMEDIATE", "UPDATE product_order ")) or (
+        "FOR UPDATE" in statement and "product_order" in statement
+    )
 
 
 def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str, database_url: str) -> None:
@@ -69,7 +77,7 @@ def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str,
 
         @event.listens_for(engine, "before_cursor_execute")
         def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if statement.startswith("UPDATE product_order "):
+            if waits_for_the_lock(statement):
                 patch_writing.set()
 
         with row_locked(db_kind, database_url, locked["id"]) as holder:
@@ -79,7 +87,7 @@ def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str,
                 json={"description": "changed while locked"},
                 headers={"Content-Type": "application/merge-patch+json"},
             )
-            assert patch_writing.wait(WAIT_S), "the PATCH never reached its UPDATE"
+            assert patch_writing.wait(WAIT_S), "the PATCH never reached the lock"
             if db_kind == "postgresql":
                 wait_until_waiting_on_lock(holder)
             get = pool.submit(client.get, f"{V4}/productOrder/{other['id']}")
@@ -111,3 +119,39 @@ def test_a_statement_stopped_by_the_statement_timeout_is_a_tmf_503(db_kind: str,
         assert body["reason"] == "Service Unavailable"
         assert response.headers["retry-after"] == "1"
         assert client.get(f"{V4}/productOrder/{order['id']}").json()["description"] == "timeout"
+
+
+def test_two_patches_racing_for_one_order_cannot_both_pass_its_lifecycle(
+    db_kind: str, database_url: str
+) -> None:
+    # From acknowledged both moves are legal; after either, the other is not. Both PATCHes are
+    # made to start while the row is held, so both would read `acknowledged` if they could.
+    with make_client(database_url) as client, ThreadPoolExecutor(max_workers=2) as pool:
+        order = client.post(f"{V4}/productOrder", json=order_v4("race")).json()
+        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        waiting: list[str] = []
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if waits_for_the_lock(statement):
+                waiting.append(statement)
+
+        def move(state: str) -> Any:
+            return client.patch(
+                f"{V4}/productOrder/{order['id']}",
+                json={"state": state},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+
+        with row_locked(db_kind, database_url, order["id"]) as holder:
+            moves = [pool.submit(move, "rejected"), pool.submit(move, "inProgress")]
+            deadline = time.monotonic() + WAIT_S
+            while len(waiting) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(waiting) >= 2, waiting
+            if db_kind == "postgresql":
+                wait_until_waiting_on_lock(holder, requests=2)
+        statuses = sorted(m.result(timeout=WAIT_S).status_code for m in moves)
+        assert statuses == [200, 409]
+        final = client.get(f"{V4}/productOrder/{order['id']}").json()["state"]
+        assert final in ("rejected", "inProgress")

@@ -76,6 +76,17 @@ def _busy(orig: BaseException | None) -> bool:
     return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
+def lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before a writing request reads anything.
+
+    SQLite's driver begins a transaction only at the first write, so a PATCH would check the
+    lifecycle on a state read outside it, and two PATCHes running together could both pass.
+    PostgreSQL needs nothing here: the engine reads the rows it changes FOR UPDATE.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _context() -> RequestContext:
     return RequestContext(base_url=str(request.base_url))
 
@@ -119,10 +130,12 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             handler = _not_implemented(operation.operation_id)
         return Resolution(handler, operation.operation_id)
 
-    def _run(self, work: Callable[[Session], Response]) -> Response:
+    def _run(self, work: Callable[[Session], Response], *, writes: bool = False) -> Response:
         """One transaction per request: committed on success, rolled back on any error."""
         try:
             with busy_as_503(), self.sessions.begin() as session:
+                if writes:
+                    lock_for_writing(session)
                 return work(session)
         except TMFError as error:
             return error_response(error)
@@ -135,7 +148,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
                 doc = service.create(session, kwargs.get("body"), ctx)
                 return json_response(doc, 201, {"Location": doc["href"]})
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return create
 
@@ -175,7 +188,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             def work(session: Session) -> Response:
                 return json_response(service.patch(session, id, media_type, kwargs.get("body"), ctx))
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return patch
 
@@ -187,7 +200,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
                 service.delete(session, id, ctx)
                 return Response(status_code=204)
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return delete
 
@@ -205,7 +218,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
                     return json_response({"id": event_id, "callback": str(request.url)}, 201)
                 return Response(status_code=204)
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return listen
 
