@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from sid_model import EventDelivery, EventDeliveryAttempt, EventRecord, EventSubscription
@@ -231,6 +231,21 @@ class Outbox:
             }
             for pk, id_, event_id, callback, state, count, error in rows
         ]
+
+    def claimers(self) -> set[str]:
+        """Workers that have claimed deliveries."""
+        with self.engine.connect() as conn:
+            claimed = select(EventDelivery.claimed_by).where(EventDelivery.claimed_by.is_not(None))
+            return {str(worker) for worker in conn.scalars(claimed)}
+
+    def connections(self, application_name: str) -> int:
+        """PostgreSQL sessions open under `application_name`."""
+        with self.engine.connect() as conn:
+            count = conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": application_name},
+            )
+        return int(count or 0)
 
     def attempt_workers(self) -> Counter[str]:
         with self.engine.connect() as conn:

@@ -173,15 +173,19 @@ def test_two_dispatchers_share_the_work_exactly_once(postgres_cluster: PostgresC
     database_url = postgres_cluster.new_database()
     outbox = Outbox(database_url)
     listener = CallbackListener().start()
-    # Each POST takes a little while, so deliveries queue up and the second worker finds some.
-    slow = threading.Event()
-    listener.on_receive = lambda _item: slow.wait(0.03)
+    # Posts wait at this gate (less than the delivery timeout), so the first worker cannot drain
+    # the outbox before the second has claimed its share, however fast the machine.
+    gate = threading.Event()
+    listener.on_receive = lambda _item: gate.wait(3.0)
+    second = "tmf-second-dispatcher"
     server = ServerProcess(database_url).start()  # upgrades the schema; dispatches too
     try:
         with (
-            DispatchProcess(database_url) as worker,
+            DispatchProcess(f"{database_url}?application_name={second}") as worker,
             httpx.Client(base_url=server.base_url, timeout=30) as client,
         ):
+            # The second worker polls once it has connected.
+            wait_until(lambda: outbox.connections(second) > 0, 60, "the second dispatcher connected")
             for n in range(subscriptions):
                 subscribe(client, listener.url(f"/sub{n}"))
             threads = [
@@ -190,6 +194,8 @@ def test_two_dispatchers_share_the_work_exactly_once(postgres_cluster: PostgresC
             ]
             for thread in threads:
                 thread.start()
+            wait_until(lambda: len(outbox.claimers()) == 2, 30, "both workers holding deliveries")
+            gate.set()
             for thread in threads:
                 thread.join()
             total = subscriptions * changes

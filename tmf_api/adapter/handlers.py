@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from connexion import request
 from connexion.resolver import Resolution, Resolver
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
@@ -21,7 +25,66 @@ from tmf_api.engine.query import parse_query
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
 from tmf_api.errors import TMFError
 
-Handler = Callable[..., Awaitable[Response]]
+# Handlers are synchronous on purpose: Connexion runs those in its thread pool, so a request
+# waiting on the database (a row lock, a slow query) holds one thread, never the event loop that
+# serves every other request. `connexion.request` works there: the thread gets the request's context.
+Handler = Callable[..., Response]
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL errors that say "busy, try again", not "wrong request": a statement cancelled by
+# statement_timeout, a lock not granted, a deadlock or serialisation failure the retry resolves.
+BUSY_SQLSTATES = frozenset({"57014", "55P03", "40P01", "40001"})
+RETRY_AFTER_S = "1"
+
+
+@contextlib.contextmanager
+def busy_as_503() -> Iterator[None]:
+    """Database errors that a retry resolves become a TMF 503; every other error passes."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as error:
+        busy = database_busy(error)
+        if busy is None:
+            raise
+        raise busy from error
+
+
+def database_busy(error: Exception) -> TMFError | None:
+    """A 503 for a database that is overloaded, locked or gone; None for any other error."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        detail = "all database connections are busy"
+    elif isinstance(error, sa_exc.DBAPIError) and (
+        error.connection_invalidated or _busy(error.orig)
+    ):
+        detail = "the database is overloaded, locked or unreachable"
+    else:
+        return None
+    log.warning("answering 503: %s (%s)", detail, str(error).splitlines()[0][:300])
+    return TMFError(
+        503,
+        f"The server is busy ({detail}); retry the request",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def _busy(orig: BaseException | None) -> bool:
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):  # class 08: connection exception
+        return True
+    # SQLite, once its busy timeout has run out
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
+def lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before a writing request reads anything.
+
+    SQLite's driver begins a transaction only at the first write, so a PATCH would check the
+    lifecycle on a state read outside it, and two PATCHes running together could both pass.
+    PostgreSQL needs nothing here: the engine reads the rows it changes FOR UPDATE.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _context() -> RequestContext:
@@ -67,28 +130,30 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             handler = _not_implemented(operation.operation_id)
         return Resolution(handler, operation.operation_id)
 
-    def _run(self, work: Callable[[Session], Response]) -> Response:
+    def _run(self, work: Callable[[Session], Response], *, writes: bool = False) -> Response:
         """One transaction per request: committed on success, rolled back on any error."""
         try:
-            with self.sessions.begin() as session:
+            with busy_as_503(), self.sessions.begin() as session:
+                if writes:
+                    lock_for_writing(session)
                 return work(session)
         except TMFError as error:
             return error_response(error)
 
     def _create(self, service: ResourceService) -> Handler:
-        async def create(**kwargs: Any) -> Response:
+        def create(**kwargs: Any) -> Response:
             ctx = _context()
 
             def work(session: Session) -> Response:
                 doc = service.create(session, kwargs.get("body"), ctx)
                 return json_response(doc, 201, {"Location": doc["href"]})
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return create
 
     def _list(self, service: ResourceService) -> Handler:
-        async def list_(**_: Any) -> Response:
+        def list_(**_: Any) -> Response:
             ctx = _context()
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
@@ -104,7 +169,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return list_
 
     def _retrieve(self, service: ResourceService) -> Handler:
-        async def retrieve(id: str, **_: Any) -> Response:
+        def retrieve(id: str, **_: Any) -> Response:
             ctx = _context()
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
@@ -116,33 +181,33 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return retrieve
 
     def _patch(self, service: ResourceService) -> Handler:
-        async def patch(id: str, **kwargs: Any) -> Response:
+        def patch(id: str, **kwargs: Any) -> Response:
             ctx = _context()
             media_type = _media_type()
 
             def work(session: Session) -> Response:
                 return json_response(service.patch(session, id, media_type, kwargs.get("body"), ctx))
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return patch
 
     def _delete(self, service: ResourceService) -> Handler:
-        async def delete(id: str, **_: Any) -> Response:
+        def delete(id: str, **_: Any) -> Response:
             ctx = _context()
 
             def work(session: Session) -> Response:
                 service.delete(session, id, ctx)
                 return Response(status_code=204)
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return delete
 
     def _listen(self) -> Handler:
         runtime = self.runtime
 
-        async def listen(**kwargs: Any) -> Response:
+        def listen(**kwargs: Any) -> Response:
             body = kwargs.get("body")
 
             def work(session: Session) -> Response:
@@ -153,7 +218,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
                     return json_response({"id": event_id, "callback": str(request.url)}, 201)
                 return Response(status_code=204)
 
-            return self._run(work)
+            return self._run(work, writes=True)
 
         return listen
 
@@ -166,28 +231,38 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
     received, newest first (`?eventType=` narrows it), so partners can test their hubs against us.
     """
 
+    def store(body: Any) -> None:
+        with busy_as_503(), sessions.begin() as session:
+            receive_event(session, runtime, body)
+
+    def received(event_type: str | None) -> list[Any]:
+        with busy_as_503(), sessions() as session:
+            stmt = select(ReceivedEvent).where(
+                ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
+            )
+            if event_type:
+                stmt = stmt.where(ReceivedEvent.event_type == event_type)
+            return [row.payload for row in session.scalars(stmt.order_by(ReceivedEvent.pk.desc()).limit(100))]
+
     async def route(scope: Any, receive: Any, send: Any) -> None:
+        # A raw ASGI route runs on the event loop: its database work goes to the thread pool.
         incoming = StarletteRequest(scope, receive)
         if incoming.method == "POST":
             try:
                 body = json.loads(await incoming.body())
-                with sessions.begin() as session:
-                    receive_event(session, runtime, body)
+                await run_in_threadpool(store, body)
                 response: Response = Response(status_code=204)
             except ValueError:
                 response = error_response(TMFError(400, "The body is not JSON"))
             except TMFError as error:
                 response = error_response(error)
         elif incoming.method == "GET":
-            event_type = incoming.query_params.get("eventType")
-            with sessions() as session:
-                stmt = select(ReceivedEvent).where(
-                    ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
+            try:
+                response = json_response(
+                    await run_in_threadpool(received, incoming.query_params.get("eventType"))
                 )
-                if event_type:
-                    stmt = stmt.where(ReceivedEvent.event_type == event_type)
-                rows = session.scalars(stmt.order_by(ReceivedEvent.pk.desc()).limit(100)).all()
-                response = json_response([row.payload for row in rows])
+            except TMFError as error:
+                response = error_response(error)
         else:
             response = error_response(TMFError(405, "Use POST or GET", headers={"Allow": "GET, POST"}))
         await response(scope, receive, send)
@@ -196,7 +271,7 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
 
 
 def _not_implemented(operation_id: str) -> Handler:
-    async def not_implemented(**_: Any) -> Response:
+    def not_implemented(**_: Any) -> Response:
         return error_response(TMFError(501, f"{operation_id} is not implemented by this server yet"))
 
     return not_implemented

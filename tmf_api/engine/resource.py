@@ -184,8 +184,13 @@ class ResourceService:
             stmt = stmt.where(getattr(self.entity, column) == value)
         return stmt
 
-    def _load(self, session: Session, id_: str) -> Any:
-        row = session.scalars(self.scoped(select(self.entity).where(self.entity.id == id_))).one_or_none()
+    def _load(self, session: Session, id_: str, *, for_update: bool = False) -> Any:
+        stmt = self.scoped(select(self.entity).where(self.entity.id == id_))
+        if for_update:
+            # Requests run concurrently: a change reads the row it changes under the row lock
+            # (PostgreSQL), so two PATCHes cannot both pass a lifecycle check made on one state.
+            stmt = stmt.with_for_update()
+        row = session.scalars(stmt).one_or_none()
         if row is None:
             raise not_found(self.schema.name or self.resource.path, id_)
         return row
@@ -250,7 +255,7 @@ class ResourceService:
         return [self.project(self.document(row, ctx), query.fields) for row in rows], total
 
     def patch(self, session: Session, id_: str, media_type: str, body: Any, ctx: RequestContext) -> JSON:
-        row = self._load(session, id_)
+        row = self._load(session, id_, for_update=True)
         current = render(self.node, row, self.href(ctx, row.id))
         touched = patching.top_level_names(media_type, body) & self.not_patchable
         if touched:
@@ -332,7 +337,7 @@ class ResourceService:
         self.runtime.notify(session, change)
 
     def delete(self, session: Session, id_: str, ctx: RequestContext | None = None) -> None:
-        row = self._load(session, id_)
+        row = self._load(session, id_, for_update=True)
         self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()

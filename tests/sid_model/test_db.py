@@ -1,0 +1,74 @@
+"""Engines take the pool and timeout settings; upgrades started together take turns."""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from sid_model import Base
+from sid_model.db import SQLITE_BUSY_TIMEOUT_MS, alembic_config, make_engine, upgrade
+from tests.fixtures.databases import PostgresCluster
+
+PROCESSES = 4
+WAIT_S = 60.0
+
+
+def test_pool_settings_reach_the_engine(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=3, max_overflow=1, pool_timeout=2.0, pool_recycle=0)
+    try:
+        pool: object = engine.pool
+        assert pool.size() == 3  # type: ignore[attr-defined]
+        assert pool._max_overflow == 1  # type: ignore[attr-defined]
+        assert pool._timeout == 2.0  # type: ignore[attr-defined]
+        assert pool._recycle == -1  # type: ignore[attr-defined]  # 0 means never
+    finally:
+        engine.dispose()
+
+
+def test_the_statement_timeout_is_set_on_every_connection(db_kind: str, database_url: str) -> None:
+    engine = make_engine(database_url, statement_timeout=1.5)
+    default = make_engine(database_url, statement_timeout=0)
+    try:
+        with engine.connect() as conn, default.connect() as unlimited:
+            if db_kind == "postgresql":
+                assert conn.scalar(text("SHOW statement_timeout")) == "1500ms"
+                assert unlimited.scalar(text("SHOW statement_timeout")) == "0"
+            else:  # SQLite: the wait for the write lock
+                assert conn.scalar(text("PRAGMA busy_timeout")) == 1500
+                assert unlimited.scalar(text("PRAGMA busy_timeout")) == SQLITE_BUSY_TIMEOUT_MS
+    finally:
+        engine.dispose()
+        default.dispose()
+
+
+def _upgrade_together(barrier: Any, url: str) -> None:
+    barrier.wait(timeout=WAIT_S)  # every process imported and connected-ready: go at once
+    upgrade(url)
+
+
+@pytest.mark.postgres
+def test_processes_upgrading_one_database_together_all_succeed(postgres_cluster: PostgresCluster) -> None:
+    url = postgres_cluster.new_database()
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(PROCESSES)
+    processes = [spawn.Process(target=_upgrade_together, args=(barrier, url)) for _ in range(PROCESSES)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0] * PROCESSES
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+            assert set(context.get_current_heads()) == set(heads)
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
