@@ -12,7 +12,8 @@ import yaml
 
 from conformance.profile import PROFILE_DIR, load_profile, profile_apis
 from tmf_api.app import served_apis
-from tmf_api.engine.mapping import MAPPINGS_ROOT, assemble
+from tmf_api.engine.assembly import assemble
+from tmf_api.engine.mapping import MAPPINGS_ROOT
 from tmf_api.registry import api_versions, load_mapping, manifest, manifests, rules
 from tmf_api.settings import Settings
 from tmf_api.specs import SPEC_ROOT

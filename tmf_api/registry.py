@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 
+from tmf_api.engine.assembly import assemble
 from tmf_api.engine.mapping import (
     MAPPINGS_ROOT,
     ApiMapping,
     Lifecycle,
-    assemble,
     parse_lifecycles,
     parse_mapping,
 )
