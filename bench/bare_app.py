@@ -15,7 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -276,8 +279,29 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (uvicorn)")
     args = parser.parse_args()
-    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers == 1:
+        uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, log_level=args.log_level)
+        return
+    # Several workers: uvicorn imports the app in each process, by name.
+    os.environ[URL_VARIABLE] = args.database_url
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    uvicorn.run(
+        "bare_app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+    )
+
+
+URL_VARIABLE = "BARE_DATABASE_URL"
+
+
+def app_from_environment() -> Starlette:
+    return create_app(os.environ[URL_VARIABLE])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Fast, deterministic seeding of product orders for the benchmark (SQLAlchemy Core executemany).
+"""Fast, deterministic seeding of product orders for the benchmark (SQLite executemany, PostgreSQL COPY).
 
 Rows go straight into the SID tables (product_order and its child tables) with explicit primary
 keys, so children need no RETURNING round trip. The data is what the TMF622 v5 API itself would
@@ -8,6 +8,7 @@ store for `order_body()`: mapped attributes in columns, the rest (itemPrice) in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 import uuid
@@ -154,133 +155,202 @@ def reset_schema(url: str) -> None:
     upgrade(url)
 
 
-def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None = None) -> SeedInfo:
-    """Insert `orders` product orders (2 items, a related party, a note and an external id each)."""
-    started = time.perf_counter()
-    reset_schema(url)
-    rng = random.Random(rng_seed)
-    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    engine = make_engine(url)
-    sample: list[str] = []
-    tables: dict[str, Table] = {
+def _rows(
+    rng: random.Random, now: dt.datetime, start: int, stop: int, sample: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of orders `start` … `stop - 1` and their children, per table key."""
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLE_KEYS}
+    for pk in range(start, stop):
+        id_ = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if rng.random() < 0.02 and len(sample) < 5000:
+            sample.append(id_)
+        created = now - dt.timedelta(seconds=rng.randrange(SEED_DAYS * 86400))
+        customer = CUSTOMERS[pk % len(CUSTOMERS)]
+        first, second = rng.choice(OFFERINGS), rng.choice(OFFERINGS)
+        rows["order"].append(
+            {
+                "pk": pk,
+                "id": id_,
+                "state": rng.choice(STATES),
+                "category": CATEGORIES[pk % len(CATEGORIES)],
+                "description": f"营业厅受理：{customer}办理{first[1]}及{second[1]}",
+                "priority": rng.choice(PRIORITIES),
+                "notification_contact": None,
+                "cancellation_reason": None,
+                "billing_account_id": f"BA-{pk % 50000:06d}",
+                "order_date": created,
+                "completion_date": None,
+                "cancellation_date": None,
+                "expected_completion_date": created + dt.timedelta(days=3),
+                "requested_start_date": None,
+                "requested_completion_date": created + dt.timedelta(days=7),
+                "at_type": "ProductOrder",
+                "at_base_type": None,
+                "at_schema_location": None,
+                "extension": {},
+            }
+        )
+        for position, offering in enumerate((first, second)):
+            rows["item"].append(
+                {
+                    "pk": 2 * pk - 1 + position,
+                    "order_pk": pk,
+                    "parent_item_pk": None,
+                    "item_id": str(position + 1),
+                    "action": rng.choice(ACTIONS),
+                    "state": None,
+                    "quantity": 1 + position,
+                    "product_offering_id": offering[0],
+                    "product_offering_name": offering[1],
+                    "at_type": "ProductOrderItem",
+                    "at_base_type": None,
+                    "at_schema_location": None,
+                    "extension": {"itemPrice": _price(offering)},
+                    "position": position,
+                }
+            )
+        rows["party"].append(
+            {
+                "pk": pk,
+                "order_pk": pk,
+                "role": "customer",
+                "party_id": f"CUST-{pk % 100000:06d}",
+                "party_href": None,
+                "party_name": customer,
+                "party_referred_type": "Individual",
+                "party_at_type": "PartyRef",
+                "at_type": "RelatedPartyRefOrPartyRoleRef",
+                "at_base_type": None,
+                "at_schema_location": None,
+                "extension": {},
+                "position": 0,
+            }
+        )
+        rows["note"].append(
+            {
+                "pk": pk,
+                "order_pk": pk,
+                "note_id": "1",
+                "author": "营业员 王小二",
+                "date": created,
+                "text": "客户要求周末上门安装，请提前电话联系。",
+                "at_type": "Note",
+                "at_base_type": None,
+                "at_schema_location": None,
+                "extension": {},
+                "position": 0,
+            }
+        )
+        rows["ext"].append(
+            {
+                "pk": pk,
+                "order_pk": pk,
+                "identifier": f"YYT-{pk:08d}",
+                "owner": "营业厅",
+                "identifier_type": None,
+                "at_type": "ExternalIdentifier",
+                "at_base_type": None,
+                "at_schema_location": None,
+                "extension": {},
+                "position": 0,
+            }
+        )
+    return rows
+
+
+TABLE_KEYS = ("order", "item", "party", "note", "ext")
+
+
+def _tables() -> dict[str, Table]:
+    return {
         "order": _table(ProductOrder),
         "item": _table(ProductOrderItem),
         "party": _table(ProductOrderRelatedParty),
         "note": _table(ProductOrderNote),
         "ext": _table(ProductOrderExternalIdentifier),
     }
+
+
+def _copy_value(value: Any) -> Any:
+    """A Python value as COPY takes it for our columns: naive UTC instants, JSON as text."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _seed_postgres(url: str, orders: int, rng: random.Random, now: dt.datetime, sample: list[str]) -> None:
+    """COPY into the tables with their secondary indexes dropped, then rebuild them: ~10x faster than
+    executemany with the indexes in place (1,000,000 orders, 6,000,000 rows in about a minute)."""
+    import psycopg
+
+    tables = _tables()
+    parsed = make_url(url)
+    conninfo = {
+        "host": parsed.host or "localhost",
+        "port": parsed.port or 5432,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+    }
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
+        names = [t.name for t in tables.values()]
+        indexes = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)",
+            [names],
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        if superuser and superuser[0]:
+            # Rows are consistent by construction: skip the per-row foreign key triggers.
+            conn.execute("SET session_replication_role = replica")
+        copies = {key: [c.name for c in table.columns] for key, table in tables.items()}
+        for start in range(1, orders + 1, BATCH * 4):
+            rows = _rows(rng, now, start, min(start + BATCH * 4, orders + 1), sample)
+            for key, table in tables.items():
+                columns = copies[key]
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                with conn.cursor().copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows[key]:
+                        copy.write_row([_copy_value(row[c]) for c in columns])
+        conn.execute("SET session_replication_role = DEFAULT")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            conn.execute(definition)
+        # Explicit keys leave the sequences behind: move them past the seeded rows.
+        for table in tables.values():
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'pk'), "
+                f"(SELECT COALESCE(MAX(pk), 1) FROM {table.name}))"
+            )
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True) as conn:
+        # Fresh statistics and a visibility map, so the planner may use index-only scans at once.
+        conn.execute("VACUUM ANALYZE")
+
+
+def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None = None) -> SeedInfo:
+    """Insert `orders` product orders (2 items, a related party, a note and an external id each).
+
+    SQLite: SQLAlchemy Core executemany; PostgreSQL: COPY (see _seed_postgres)."""
+    started = time.perf_counter()
+    reset_schema(url)
+    rng = random.Random(rng_seed)
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    sample: list[str] = []
+    if make_url(url).get_backend_name() == "postgresql":
+        _seed_postgres(url, orders, rng, now, sample)
+        return SeedInfo(orders, time.perf_counter() - started, sample, now)
+    engine = make_engine(url)
+    tables = _tables()
     with engine.begin() as conn:
         for start in range(1, orders + 1, BATCH):
-            rows: dict[str, list[dict[str, Any]]] = {k: [] for k in tables}
-            for pk in range(start, min(start + BATCH, orders + 1)):
-                id_ = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                if rng.random() < 0.02 and len(sample) < 5000:
-                    sample.append(id_)
-                created = now - dt.timedelta(seconds=rng.randrange(SEED_DAYS * 86400))
-                customer = CUSTOMERS[pk % len(CUSTOMERS)]
-                first, second = rng.choice(OFFERINGS), rng.choice(OFFERINGS)
-                rows["order"].append(
-                    {
-                        "pk": pk,
-                        "id": id_,
-                        "state": rng.choice(STATES),
-                        "category": CATEGORIES[pk % len(CATEGORIES)],
-                        "description": f"营业厅受理：{customer}办理{first[1]}及{second[1]}",
-                        "priority": rng.choice(PRIORITIES),
-                        "notification_contact": None,
-                        "cancellation_reason": None,
-                        "billing_account_id": f"BA-{pk % 50000:06d}",
-                        "order_date": created,
-                        "completion_date": None,
-                        "cancellation_date": None,
-                        "expected_completion_date": created + dt.timedelta(days=3),
-                        "requested_start_date": None,
-                        "requested_completion_date": created + dt.timedelta(days=7),
-                        "at_type": "ProductOrder",
-                        "at_base_type": None,
-                        "at_schema_location": None,
-                        "extension": {},
-                    }
-                )
-                for position, offering in enumerate((first, second)):
-                    rows["item"].append(
-                        {
-                            "pk": 2 * pk - 1 + position,
-                            "order_pk": pk,
-                            "parent_item_pk": None,
-                            "item_id": str(position + 1),
-                            "action": rng.choice(ACTIONS),
-                            "state": None,
-                            "quantity": 1 + position,
-                            "product_offering_id": offering[0],
-                            "product_offering_name": offering[1],
-                            "at_type": "ProductOrderItem",
-                            "at_base_type": None,
-                            "at_schema_location": None,
-                            "extension": {"itemPrice": _price(offering)},
-                            "position": position,
-                        }
-                    )
-                rows["party"].append(
-                    {
-                        "pk": pk,
-                        "order_pk": pk,
-                        "role": "customer",
-                        "party_id": f"CUST-{pk % 100000:06d}",
-                        "party_href": None,
-                        "party_name": customer,
-                        "party_referred_type": "Individual",
-                        "party_at_type": "PartyRef",
-                        "at_type": "RelatedPartyRefOrPartyRoleRef",
-                        "at_base_type": None,
-                        "at_schema_location": None,
-                        "extension": {},
-                        "position": 0,
-                    }
-                )
-                rows["note"].append(
-                    {
-                        "pk": pk,
-                        "order_pk": pk,
-                        "note_id": "1",
-                        "author": "营业员 王小二",
-                        "date": created,
-                        "text": "客户要求周末上门安装，请提前电话联系。",
-                        "at_type": "Note",
-                        "at_base_type": None,
-                        "at_schema_location": None,
-                        "extension": {},
-                        "position": 0,
-                    }
-                )
-                rows["ext"].append(
-                    {
-                        "pk": pk,
-                        "order_pk": pk,
-                        "identifier": f"YYT-{pk:08d}",
-                        "owner": "营业厅",
-                        "identifier_type": None,
-                        "at_type": "ExternalIdentifier",
-                        "at_base_type": None,
-                        "at_schema_location": None,
-                        "extension": {},
-                        "position": 0,
-                    }
-                )
+            rows = _rows(rng, now, start, min(start + BATCH, orders + 1), sample)
             for key, table in tables.items():
                 conn.execute(table.insert(), rows[key])
-        if engine.dialect.name == "postgresql":
-            # Explicit keys leave the sequences behind: move them past the seeded rows.
-            for table in tables.values():
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'pk'), "
-                        f"(SELECT COALESCE(MAX(pk), 1) FROM {table.name}))"
-                    )
-                )
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
     engine.dispose()
     return SeedInfo(orders, time.perf_counter() - started, sample, now)
 
