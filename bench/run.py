@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -357,6 +358,18 @@ def run_wrk(
     )
 
 
+def start_py_spy(pid: int, output: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy (pip install py-spy) recording collapsed stacks of `pid` for `seconds`."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "250",
+         "--format", "raw", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def merged_quantile(slices: list[tuple[int, list[float]]], q: float) -> float:
     """A quantile over several runs, each given as (request count, its quantiles at QUANTILES)."""
     points: list[tuple[float, float]] = []
@@ -385,8 +398,11 @@ def run_scenario(
     warmup: float,
     rounds: int,
     scripts: Path,
+    profile: Path | None = None,
 ) -> list[Result]:
-    """One scenario on every server, in `rounds` alternating slices so background load hits all alike."""
+    """One scenario on every server, in `rounds` alternating slices so background load hits all alike.
+
+    With `profile`, py-spy samples our server's workers during the first slice (collapsed stacks)."""
     script = work.script(scenario, scripts / f"{scenario}.lua")
     url_of = {server.name: server.base_url for server in servers}
     for server in servers:
@@ -399,11 +415,19 @@ def run_scenario(
         order = servers if index % 2 == 0 else list(reversed(servers))
         for server in order:
             tally = tallies[server.name]
+            spies = []
+            if profile is not None and index == 0 and server.name == "ours":
+                spies = [
+                    start_py_spy(pid, profile / f"{scenario}-c{concurrency}-{pid}.txt", seconds / rounds)
+                    for pid in server.worker_pids()
+                ]
             cpu_before = server.cpu()
             count, took, errors, quantiles = run_wrk(
                 wrk, url_of[server.name], script, concurrency, seconds / rounds
             )
             tally["cpu"] += server.cpu() - cpu_before
+            for spy in spies:
+                spy.wait(timeout=60)
             tally["requests"] += count
             tally["seconds"] += took
             tally["errors"] += errors
@@ -481,10 +505,8 @@ def prepare_databases(
         version = conn.scalar(text("SHOW server_version"))
         size = conn.scalar(text(f"SELECT pg_database_size('{name}')")) or 0
     admin.dispose()
+    # The copy carries the statistics and visibility map of the seeded (vacuumed) database.
     bare_url = parsed.set(database=bare_name).render_as_string(hide_password=False)
-    for each in (url, bare_url):
-        with create_engine(each, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text("VACUUM ANALYZE"))
     return (
         url,
         bare_url,
@@ -676,6 +698,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, help="JSON result file (default bench/results/<timestamp>.json)"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record py-spy collapsed stacks of our server per scenario into DIR (see bench/profile.py)",
+    )
     args = parser.parse_args(argv)
     if args.database_url:
         args.database = "sqlite" if args.database_url.startswith("sqlite") else "postgresql"
@@ -697,8 +725,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)  # run the finally blocks: servers stopped, cluster removed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     started_at = dt.datetime.now(dt.UTC)
     wrk = ensure_wrk()
     if args.workers != 1 and "ours" in args.server_list and not serve_supports_workers():
@@ -751,7 +784,16 @@ def main(argv: list[str] | None = None) -> int:
         for concurrency in args.concurrency_levels:
             for scenario in args.scenario_list:
                 for result in run_scenario(
-                    wrk, servers, work, scenario, concurrency, args.seconds, args.warmup, args.rounds, workdir
+                    wrk,
+                    servers,
+                    work,
+                    scenario,
+                    concurrency,
+                    args.seconds,
+                    args.warmup,
+                    args.rounds,
+                    workdir,
+                    args.profile,
                 ):
                     results.append(result)
                     print(
