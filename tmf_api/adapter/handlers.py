@@ -10,6 +10,7 @@ from connexion import request
 from connexion.resolver import Resolution, Resolver
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
@@ -21,7 +22,10 @@ from tmf_api.engine.query import parse_query
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
 from tmf_api.errors import TMFError
 
-Handler = Callable[..., Awaitable[Response]]
+# Handlers are synchronous on purpose: Connexion runs those in its thread pool, so a request
+# waiting on the database (a row lock, a slow query) holds one thread, never the event loop that
+# serves every other request. `connexion.request` works there: the thread gets the request's context.
+Handler = Callable[..., Response]
 
 
 def _context() -> RequestContext:
@@ -76,7 +80,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             return error_response(error)
 
     def _create(self, service: ResourceService) -> Handler:
-        async def create(**kwargs: Any) -> Response:
+        def create(**kwargs: Any) -> Response:
             ctx = _context()
 
             def work(session: Session) -> Response:
@@ -88,7 +92,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return create
 
     def _list(self, service: ResourceService) -> Handler:
-        async def list_(**_: Any) -> Response:
+        def list_(**_: Any) -> Response:
             ctx = _context()
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
@@ -104,7 +108,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return list_
 
     def _retrieve(self, service: ResourceService) -> Handler:
-        async def retrieve(id: str, **_: Any) -> Response:
+        def retrieve(id: str, **_: Any) -> Response:
             ctx = _context()
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
@@ -116,7 +120,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return retrieve
 
     def _patch(self, service: ResourceService) -> Handler:
-        async def patch(id: str, **kwargs: Any) -> Response:
+        def patch(id: str, **kwargs: Any) -> Response:
             ctx = _context()
             media_type = _media_type()
 
@@ -128,7 +132,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         return patch
 
     def _delete(self, service: ResourceService) -> Handler:
-        async def delete(id: str, **_: Any) -> Response:
+        def delete(id: str, **_: Any) -> Response:
             ctx = _context()
 
             def work(session: Session) -> Response:
@@ -142,7 +146,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
     def _listen(self) -> Handler:
         runtime = self.runtime
 
-        async def listen(**kwargs: Any) -> Response:
+        def listen(**kwargs: Any) -> Response:
             body = kwargs.get("body")
 
             def work(session: Session) -> Response:
@@ -166,28 +170,34 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
     received, newest first (`?eventType=` narrows it), so partners can test their hubs against us.
     """
 
+    def store(body: Any) -> None:
+        with sessions.begin() as session:
+            receive_event(session, runtime, body)
+
+    def received(event_type: str | None) -> list[Any]:
+        with sessions() as session:
+            stmt = select(ReceivedEvent).where(
+                ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
+            )
+            if event_type:
+                stmt = stmt.where(ReceivedEvent.event_type == event_type)
+            return [row.payload for row in session.scalars(stmt.order_by(ReceivedEvent.pk.desc()).limit(100))]
+
     async def route(scope: Any, receive: Any, send: Any) -> None:
+        # A raw ASGI route runs on the event loop: its database work goes to the thread pool.
         incoming = StarletteRequest(scope, receive)
         if incoming.method == "POST":
             try:
                 body = json.loads(await incoming.body())
-                with sessions.begin() as session:
-                    receive_event(session, runtime, body)
+                await run_in_threadpool(store, body)
                 response: Response = Response(status_code=204)
             except ValueError:
                 response = error_response(TMFError(400, "The body is not JSON"))
             except TMFError as error:
                 response = error_response(error)
         elif incoming.method == "GET":
-            event_type = incoming.query_params.get("eventType")
-            with sessions() as session:
-                stmt = select(ReceivedEvent).where(
-                    ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
-                )
-                if event_type:
-                    stmt = stmt.where(ReceivedEvent.event_type == event_type)
-                rows = session.scalars(stmt.order_by(ReceivedEvent.pk.desc()).limit(100)).all()
-                response = json_response([row.payload for row in rows])
+            rows = await run_in_threadpool(received, incoming.query_params.get("eventType"))
+            response = json_response(rows)
         else:
             response = error_response(TMFError(405, "Use POST or GET", headers={"Allow": "GET, POST"}))
         await response(scope, receive, send)
@@ -196,7 +206,7 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
 
 
 def _not_implemented(operation_id: str) -> Handler:
-    async def not_implemented(**_: Any) -> Response:
+    def not_implemented(**_: Any) -> Response:
         return error_response(TMFError(501, f"{operation_id} is not implemented by this server yet"))
 
     return not_implemented

@@ -1,0 +1,94 @@
+"""Handlers run off the event loop: a request waiting on the database holds up no other request."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from tests.api.test_tmf622 import V4, order_v4
+from tests.fixtures.app import make_client
+
+WAIT_S = 30.0  # generous: the proof is the order of states, not how fast they come
+
+
+@contextlib.contextmanager
+def row_locked(db_kind: str, database_url: str, order_id: str) -> Iterator[Any]:
+    """Hold the order's row (PostgreSQL `FOR UPDATE`; SQLite: the write lock) from another connection."""
+    url = make_url(database_url)
+    if db_kind == "postgresql":
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo) as conn:
+            conn.execute("SELECT pk FROM product_order WHERE id = %s FOR UPDATE", (order_id,))
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+    else:
+        conn = sqlite3.connect(str(url.database), isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+
+
+def wait_until_waiting_on_lock(conn: psycopg.Connection[Any]) -> None:
+    """PostgreSQL shows the PATCH's UPDATE waiting for our row lock."""
+    deadline = time.monotonic() + WAIT_S
+    with psycopg.connect(conn.info.dsn, autocommit=True) as observer:
+        while time.monotonic() < deadline:
+            waiting = observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE product_order %%'"
+            ).fetchone()
+            if waiting and waiting[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the PATCH never waited on the row lock")
+
+
+def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str, database_url: str) -> None:
+    with make_client(database_url) as client, ThreadPoolExecutor(max_workers=3) as pool:
+        locked = client.post(f"{V4}/productOrder", json=order_v4("locked")).json()
+        other = client.post(f"{V4}/productOrder", json=order_v4("other")).json()
+        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        patch_writing = threading.Event()
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.startswith("UPDATE product_order "):
+                patch_writing.set()
+
+        with row_locked(db_kind, database_url, locked["id"]) as holder:
+            patch = pool.submit(
+                client.patch,
+                f"{V4}/productOrder/{locked['id']}",
+                json={"description": "changed while locked"},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+            assert patch_writing.wait(WAIT_S), "the PATCH never reached its UPDATE"
+            if db_kind == "postgresql":
+                wait_until_waiting_on_lock(holder)
+            get = pool.submit(client.get, f"{V4}/productOrder/{other['id']}")
+            listed = pool.submit(client.get, f"{V4}/productOrder", params={"limit": 5})
+            # With handlers on the event loop these never answer while the PATCH waits.
+            assert get.result(timeout=WAIT_S).status_code == 200
+            assert get.result().json()["id"] == other["id"]
+            assert listed.result(timeout=WAIT_S).status_code == 200
+            assert not patch.done(), "the PATCH finished while the row was still locked"
+        response = patch.result(timeout=WAIT_S)
+        assert response.status_code == 200, response.text
+        assert response.json()["description"] == "changed while locked"
+
