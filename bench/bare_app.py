@@ -3,6 +3,7 @@ as the TMF622 v5 server by hand, with no validation, no mapping engine and no Co
 
     python bench/bare_app.py --port 8081 --database-url sqlite:///var/bench.db
 
+Database work runs in Starlette's thread pool, as our server's does in Connexion's.
 POST inserts the order row and its child rows and returns the stored order as JSON; GET by id
 selects the order with its children (selectinload); the list applies the same WHERE (state,
 EXISTS on product_order_item.action, order_date >), ORDER BY order_date DESC, pk, LIMIT/OFFSET and
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload, sessionmaker
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -209,13 +211,18 @@ def create_app(database_url: str) -> Starlette:
             )
             for position, note in enumerate(body.get("note") or [])
         ]
-        with sessions.begin() as session:
-            session.add(order)
-            session.flush()
-            doc = order_doc(order, _base_url(request))
+        def store() -> dict[str, Any]:
+            with sessions.begin() as session:
+                session.add(order)
+                session.flush()
+                return order_doc(order, _base_url(request))
+
+        doc = await run_in_threadpool(store)
         return _json(doc, 201, {"Location": doc["href"]})
 
-    async def retrieve(request: Request) -> Response:
+    # Sync endpoints: Starlette runs them in its thread pool, as Connexion does our sync handlers,
+    # so both servers overlap their database waits the same way.
+    def retrieve(request: Request) -> Response:
         id_ = request.path_params["id"]
         with sessions.begin() as session:
             order = session.scalars(
@@ -225,7 +232,7 @@ def create_app(database_url: str) -> Starlette:
                 return _json({"code": "404", "reason": "Not found", "message": f"No ProductOrder {id_}"}, 404)
             return _json(order_doc(order, _base_url(request)))
 
-    async def list_(request: Request) -> Response:
+    def list_(request: Request) -> Response:
         params = request.query_params
         offset = int(params.get("offset", "0"))
         limit = int(params.get("limit", "100"))

@@ -528,7 +528,12 @@ def drop_bare_postgres(bare_url: str) -> None:
 
 # Settings of the throwaway cluster for the benchmark: the tests' defaults, plus a cache that holds
 # the 1,000,000-order database's hot indexes.
-BENCH_PG_SETTINGS = {"shared_buffers": "512MB", "effective_cache_size": "2GB", "work_mem": "16MB"}
+BENCH_PG_SETTINGS = {
+    "shared_buffers": "512MB",
+    "effective_cache_size": "2GB",
+    "work_mem": "16MB",
+    "max_wal_size": "4GB",  # no checkpoint storm while seeding
+}
 
 
 # -- checks and report ---------------------------------------------------------------------------
