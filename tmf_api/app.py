@@ -141,7 +141,7 @@ def create_app(settings: Settings) -> Application:
     # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
     # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
     logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **settings.engine_options())
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
     EventHub(runtimes, settings.public_base_url or "http://127.0.0.1:8080")

@@ -6,21 +6,73 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from tmf_api.settings import Settings
+from tmf_api.settings import DATABASE, DELIVERY, SERVER, Settings, SettingsError, options, resolve
+
+SETTING = "setting:"  # argparse dest prefix of the options derived from Settings
+# Flags older than the derived ones, kept working: flag -> (field, value it sets).
+LEGACY_FLAGS = {"--no-dispatch": ("dispatch_events", False)}
+SERVE_GROUPS = (DATABASE, DELIVERY, SERVER)
+DISPATCH_GROUPS = (DATABASE, DELIVERY)
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return args.database_url or os.environ.get("TMF_DATABASE_URL") or Settings.database_url
-
-
-def _add_database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url",
-        help="SQLAlchemy URL (sqlite:///path or postgresql+psycopg://user:pass@host/db); "
-        "default: $TMF_DATABASE_URL, else a SQLite file under ./var/",
+def add_settings(parser: argparse.ArgumentParser, groups: Sequence[str]) -> None:
+    """One option per field of Settings in `groups`, named after the field (`--pool-size`)."""
+    section = parser.add_argument_group(
+        "settings", "each also read from the environment variable named (the command line wins)"
     )
+    for option in options(groups):
+        shown = option.format(option.default) or "none"
+        help_text = f"{option.help} (${option.env}; default: {shown})"
+        if option.kind is bool:
+            section.add_argument(
+                option.flag,
+                dest=SETTING + option.name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text,
+            )
+            continue
+
+        def parse(text: str, option: Any = option) -> Any:
+            try:
+                return option.parse(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+
+        section.add_argument(
+            option.flag,
+            dest=SETTING + option.name,
+            type=parse,
+            default=argparse.SUPPRESS,
+            metavar={int: "N", float: "NUMBER"}.get(option.kind, "TEXT"),
+            help=help_text,
+        )
+    wanted = {option.name for option in options(groups)}
+    for flag, (name, value) in LEGACY_FLAGS.items():
+        if name in wanted:
+            section.add_argument(
+                flag,
+                dest=SETTING + name,
+                action="store_const",
+                const=value,
+                default=argparse.SUPPRESS,
+                help=f"the same as --{'no-' if value is False else ''}{name.replace('_', '-')}",
+            )
+
+
+def settings_from(
+    args: argparse.Namespace, groups: Sequence[str], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the command line, else the environment, else the defaults."""
+    given = {k[len(SETTING) :]: v for k, v in vars(args).items() if k.startswith(SETTING)}
+    values = resolve(given, os.environ if environ is None else environ, groups)
+    if SERVER in groups and "simulate_fulfilment" not in values:
+        # The simulator comes with the demo data unless told otherwise: the demo then lives.
+        values["simulate_fulfilment"] = values.get("demo_data", Settings.demo_data)
+    return Settings(**values)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -30,17 +82,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tmf_api.app import create_app
     from tmf_api.demo import load_demo_data
 
-    url = _database_url(args)
-    simulate = args.demo_data if args.simulate_fulfilment is None else args.simulate_fulfilment
-    settings = Settings(
-        database_url=url,
-        demo_data=args.demo_data,
-        public_base_url=args.public_base_url,
-        simulate_fulfilment=simulate,
-        dispatch_events=not args.no_dispatch,
-        delivery_max_attempts=args.delivery_max_attempts,
-    )
-    upgrade(url)
+    settings = settings_from(args, SERVE_GROUPS)
+    upgrade(settings.database_url)
     app = create_app(settings)
     if settings.demo_data:
         loaded = load_demo_data(app)
@@ -57,7 +100,8 @@ def cmd_events_dead(args: argparse.Namespace) -> int:
     from sid_model.db import make_engine
     from tmf_api.delivery import dead_letters
 
-    with Session(make_engine(_database_url(args))) as session:
+    settings = settings_from(args, [DATABASE])
+    with Session(make_engine(settings.database_url, **settings.engine_options())) as session:
         rows = dead_letters(session, args.limit)
         for delivery in rows:
             record = session.get(EventRecord, delivery.event_pk)
@@ -79,7 +123,9 @@ def cmd_events_replay(args: argparse.Namespace) -> int:
     if not args.all and not args.ids:
         print("name the deliveries to replay, or --all", file=sys.stderr)
         return 2
-    with Session(make_engine(_database_url(args))) as session, session.begin():
+    settings = settings_from(args, [DATABASE])
+    engine = make_engine(settings.database_url, **settings.engine_options())
+    with Session(engine) as session, session.begin():
         count = replay(session, None if args.all else args.ids)
     print(f"{count} deliveries queued again")
     return 0
@@ -95,7 +141,9 @@ def cmd_events_dispatch(args: argparse.Namespace) -> int:
     from sid_model.db import make_engine
     from tmf_api.delivery import Dispatcher
 
-    dispatcher = Dispatcher(sessionmaker(make_engine(_database_url(args))), Settings())
+    settings = settings_from(args, DISPATCH_GROUPS)
+    engine = make_engine(settings.database_url, **settings.engine_options())
+    dispatcher = Dispatcher(sessionmaker(engine), settings)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -111,7 +159,7 @@ def cmd_events_dispatch(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from sid_model.db import upgrade
 
-    upgrade(_database_url(args))
+    upgrade(settings_from(args, [DATABASE]).database_url)
     print("database schema is up to date")
     return 0
 
@@ -131,53 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="upgrade the schema and serve every API version")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    _add_database_option(serve)
-    demo = serve.add_mutually_exclusive_group()
-    demo.add_argument(
-        "--demo-data", dest="demo_data", action="store_true", help="load demo data into an empty database"
-    )
-    demo.add_argument(
-        "--no-demo-data", dest="demo_data", action="store_false", help="do not load demo data (default)"
-    )
-    serve.add_argument("--public-base-url", help="base of absolute hrefs when behind a proxy")
-    simulate = serve.add_mutually_exclusive_group()
-    simulate.add_argument(
-        "--simulate-fulfilment",
-        dest="simulate_fulfilment",
-        action="store_true",
-        default=None,
-        help="move orders and tickets along by themselves (mappings/fulfilment.yaml); on with --demo-data",
-    )
-    simulate.add_argument("--no-simulate-fulfilment", dest="simulate_fulfilment", action="store_false")
-    serve.add_argument(
-        "--no-dispatch",
-        action="store_true",
-        help="do not deliver events from this process (other workers do)",
-    )
-    serve.add_argument(
-        "--delivery-max-attempts",
-        type=int,
-        default=Settings.delivery_max_attempts,
-        help="attempts before an event delivery becomes a dead letter (default %(default)s)",
-    )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
-    serve.set_defaults(func=cmd_serve, demo_data=False)
+    add_settings(serve, SERVE_GROUPS)
+    serve.set_defaults(func=cmd_serve)
 
     events = commands.add_parser("events", help="event delivery (the hub's outbox)")
     event_commands = events.add_subparsers(dest="events_command", required=True)
     dead = event_commands.add_parser("dead-letters", help="list deliveries that gave up")
-    _add_database_option(dead)
+    add_settings(dead, [DATABASE])
     dead.add_argument("--limit", type=int, default=100)
     dead.set_defaults(func=cmd_events_dead)
     again = event_commands.add_parser("replay", help="queue dead deliveries again")
-    _add_database_option(again)
+    add_settings(again, [DATABASE])
     again.add_argument("ids", nargs="*", help="delivery ids (from dead-letters)")
     again.add_argument("--all", action="store_true", help="every dead delivery")
     again.set_defaults(func=cmd_events_replay)
     dispatch = event_commands.add_parser("dispatch", help="run a delivery worker without serving the APIs")
-    _add_database_option(dispatch)
+    add_settings(dispatch, DISPATCH_GROUPS)
     dispatch.set_defaults(func=cmd_events_dispatch)
 
     conformance = commands.add_parser(
@@ -192,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="apply Alembic migrations up to head")
-    _add_database_option(db_upgrade)
+    add_settings(db_upgrade, [DATABASE])
     db_upgrade.set_defaults(func=cmd_db_upgrade)
     return parser
 
@@ -201,8 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # One line per delivered event is noise; failures are logged by the dispatcher itself.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:  # a bad value in the environment
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     return result
 
 

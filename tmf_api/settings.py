@@ -1,39 +1,277 @@
-"""Settings passed explicitly into the app factory; read from the environment only by the CLI."""
+"""Settings passed explicitly into the app factory; read from the environment only by the CLI.
+
+Every field is also a command-line option and an environment variable, derived from the field
+itself: `delivery_max_attempts` is `--delivery-max-attempts` and `TMF_DELIVERY_MAX_ATTEMPTS`
+(the command line wins over the environment, which wins over the default). A new field needs
+nothing but its line here; its `group` says which commands take it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 DEFAULT_DATABASE_PATH = Path("var") / "tmf.db"
+ENV_PREFIX = "TMF_"
+
+# Which commands take a setting: every command reaching the database takes DATABASE, the event
+# delivery workers (`tmf serve`, `tmf events dispatch`) take DELIVERY, only `tmf serve` takes SERVER.
+DATABASE = "database"
+DELIVERY = "delivery"
+SERVER = "server"
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A setting given a value it cannot take; the message names where the value came from."""
+
+
+def _parse_apis(text: str) -> tuple[tuple[str, str], ...] | None:
+    pairs = []
+    for item in text.split(","):
+        api, _, version = item.strip().partition(":")
+        if not api or not version:
+            raise ValueError(f"{item.strip()!r} is not API:version (e.g. TMF622:v5)")
+        pairs.append((api.strip(), version.strip()))
+    return tuple(pairs) or None
+
+
+def _format_apis(value: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f"{api}:{version}" for api, version in value)
+
+
+def setting(
+    default: T,
+    help: str,
+    *,
+    group: str = SERVER,
+    minimum: float | None = None,
+    parse: Callable[[str], Any] | None = None,
+    format: Callable[[Any], str] | None = None,
+) -> T:
+    metadata = {"help": help, "group": group, "minimum": minimum, "parse": parse, "format": format}
+    field: T = dataclasses.field(default=default, metadata=metadata)
+    return field
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite:///{DEFAULT_DATABASE_PATH}"
+    database_url: str = setting(
+        f"sqlite:///{DEFAULT_DATABASE_PATH}",
+        "SQLAlchemy URL (sqlite:///path or postgresql+psycopg://user:pass@host/db)",
+        group=DATABASE,
+    )
+    # Connection pool (per process). Requests run in a thread pool, each holding a connection
+    # while it works: beyond pool_size + max_overflow they wait up to pool_timeout, then get a 503.
+    pool_size: int = setting(5, "connections kept open", group=DATABASE, minimum=1)
+    max_overflow: int = setting(
+        10, "connections opened beyond pool_size under load", group=DATABASE, minimum=0
+    )
+    pool_timeout: float = setting(
+        30.0, "seconds a request waits for a free connection before a 503", group=DATABASE, minimum=0
+    )
+    pool_recycle: float = setting(
+        1800.0,
+        "seconds after which a connection is replaced (firewalls drop idle ones); 0: never",
+        group=DATABASE,
+        minimum=0,
+    )
+    # A statement running longer (a lock held elsewhere, a runaway query) is cancelled and the
+    # request answered 503, so no request holds a connection and a thread indefinitely.
+    statement_timeout: float = setting(
+        30.0,
+        "seconds a statement may run (PostgreSQL) or wait for the write lock (SQLite) before it is "
+        "cancelled and the request answered 503; 0: no limit (SQLite: 30 s)",
+        group=DATABASE, minimum=0,
+    )
     # Paging (TMF630): a list without `limit` returns at most `default_limit` items, and no
     # request gets more than `max_limit`.
-    default_limit: int = 100
-    max_limit: int = 1000
+    default_limit: int = setting(100, "items of a list without limit", minimum=1)
+    max_limit: int = setting(1000, "most items a list returns", minimum=1)
     # Absolute hrefs use the base URL the client called unless one is configured here
     # (for servers behind a proxy that rewrites Host).
-    public_base_url: str | None = None
-    demo_data: bool = False
+    public_base_url: str | None = setting(None, "base of absolute hrefs when behind a proxy")
+    demo_data: bool = setting(False, "load demo data into an empty database")
     # Which API versions to serve, as (api, version) pairs; None serves all under openapi/.
-    apis: tuple[tuple[str, str], ...] | None = None
+    apis: tuple[tuple[str, str], ...] | None = setting(
+        None, "API versions to serve, e.g. TMF622:v5,TMF621:v4; none: all",
+        parse=_parse_apis, format=_format_apis,
+    )
+    # Server processes; each serves every API and runs its own dispatcher (they share the outbox
+    # through SKIP LOCKED leases).
+    workers: int = setting(1, "server processes", minimum=1)
     # Event delivery (TMF630 part 2): at-least-once, retried with exponential backoff
     # (base * 2^(attempt-1), capped at `delivery_backoff_max`), dead after `delivery_max_attempts`:
     # with the defaults a listener may be away for about 25 minutes and still get everything.
-    dispatch_events: bool = True
-    delivery_max_attempts: int = 12
-    delivery_backoff_base: float = 1.0
-    delivery_backoff_max: float = 300.0
-    delivery_timeout: float = 5.0
-    delivery_concurrency: int = 16
+    dispatch_events: bool = setting(True, "deliver events from this process (off: other workers do)")
+    delivery_max_attempts: int = setting(
+        12, "attempts before an event delivery becomes a dead letter", group=DELIVERY, minimum=1
+    )
+    delivery_backoff_base: float = setting(
+        1.0, "seconds before the first retry, doubled each time", group=DELIVERY, minimum=0
+    )
+    delivery_backoff_max: float = setting(300.0, "longest wait between retries", group=DELIVERY, minimum=0)
+    delivery_timeout: float = setting(5.0, "seconds a callback may take to answer", group=DELIVERY, minimum=0)
+    delivery_concurrency: int = setting(16, "event posts in flight per process", group=DELIVERY, minimum=1)
     # At most this many posts in flight to one subscription, so that a hanging callback holds a
     # few slots and every other subscriber keeps its events flowing.
-    delivery_per_subscription: int = 4
-    delivery_batch: int = 100
-    delivery_poll_interval: float = 0.5
+    delivery_per_subscription: int = setting(
+        4, "event posts in flight to one subscription", group=DELIVERY, minimum=1
+    )
+    delivery_batch: int = setting(100, "deliveries claimed at once", group=DELIVERY, minimum=1)
+    delivery_poll_interval: float = setting(
+        0.5, "seconds between looks for due retries", group=DELIVERY, minimum=0
+    )
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
-    simulate_fulfilment: bool = False
+    simulate_fulfilment: bool = setting(
+        False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"
+    )
+
+    def engine_options(self) -> dict[str, Any]:
+        """Keyword arguments for sid_model.db.make_engine."""
+        return {
+            "pool_size": self.pool_size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.pool_timeout,
+            "pool_recycle": self.pool_recycle,
+            "statement_timeout": self.statement_timeout,
+        }
+
+
+# -- settings as options and environment variables ------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One field of Settings seen from outside: its flag, its variable, how to read its text."""
+
+    name: str
+    kind: Any  # str, int, float, bool, or the field's own type when it has a parser
+    optional: bool
+    default: Any
+    help: str
+    group: str
+    minimum: float | None
+    parser: Callable[[str], Any] | None
+    formatter: Callable[[Any], str] | None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    def parse(self, text: str) -> Any:
+        """The value `text` stands for; a ValueError saying why when it stands for none."""
+        stripped = text.strip()
+        if self.optional and stripped == "":
+            return None
+        value: Any
+        if self.parser is not None:
+            try:
+                value = self.parser(stripped)
+            except ValueError as exc:
+                raise ValueError(f"{text!r}: {exc}") from None
+        elif self.kind is bool:
+            if stripped.lower() not in _TRUE | _FALSE:
+                raise ValueError(f"{text!r} is not true or false (say {', '.join(sorted(_TRUE | _FALSE))})")
+            value = stripped.lower() in _TRUE
+        elif self.kind is int:
+            try:
+                value = int(stripped)
+            except ValueError:
+                raise ValueError(f"{text!r} is not an integer") from None
+        elif self.kind is float:
+            try:
+                value = float(stripped)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise ValueError(f"{text!r} is not a number")
+        else:
+            value = stripped
+        if self.minimum is not None and value is not None and value < self.minimum:
+            raise ValueError(f"{text!r} is below the minimum of {self.minimum:g}")
+        return value
+
+    def format(self, value: Any) -> str:
+        """The text `parse` reads back as `value` (to hand settings to worker processes)."""
+        if value is None:
+            return ""
+        if self.formatter is not None:
+            return self.formatter(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+
+def options(groups: Iterable[str] | None = None) -> list[Option]:
+    """The options of Settings, in field order; only those of `groups` when given."""
+    wanted = set(groups) if groups is not None else None
+    hints = typing.get_type_hints(Settings)
+    found = []
+    for field in dataclasses.fields(Settings):
+        meta = field.metadata
+        if wanted is not None and meta.get("group", SERVER) not in wanted:
+            continue
+        kind, optional = hints[field.name], False
+        if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+            members = [m for m in typing.get_args(kind) if m is not type(None)]
+            optional = len(members) < len(typing.get_args(kind))
+            kind = members[0] if len(members) == 1 else kind
+        if meta.get("parse") is None and kind not in (str, int, float, bool):
+            raise TypeError(f"Settings.{field.name}: give `parse` for a {kind} setting")
+        found.append(
+            Option(
+                name=field.name,
+                kind=kind,
+                optional=optional,
+                default=field.default,
+                help=meta.get("help", ""),
+                group=meta.get("group", SERVER),
+                minimum=meta.get("minimum"),
+                parser=meta.get("parse"),
+                formatter=meta.get("format"),
+            )
+        )
+    return found
+
+
+def resolve(
+    given: Mapping[str, Any], environ: Mapping[str, str], groups: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """Values for the options of `groups`: from `given` (the command line), else the environment.
+
+    Options found in neither are left out, so that Settings' defaults apply.
+    """
+    values: dict[str, Any] = {}
+    for option in options(groups):
+        if option.name in given:
+            values[option.name] = given[option.name]
+        elif option.env in environ:
+            try:
+                values[option.name] = option.parse(environ[option.env])
+            except ValueError as exc:
+                raise SettingsError(f"{option.env}: {exc}") from None
+    return values
+
+
+def to_environ(settings: Settings) -> dict[str, str]:
+    """Every setting as the environment variable that reads back as it."""
+    return {option.env: option.format(getattr(settings, option.name)) for option in options()}
+
+
+def from_environ(environ: Mapping[str, str]) -> Settings:
+    return Settings(**resolve({}, environ))

@@ -14,6 +14,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from tests.api.contract import assert_tmf_error
 from tests.api.test_tmf622 import V4, order_v4
 from tests.fixtures.app import make_client
 
@@ -33,15 +34,15 @@ def row_locked(db_kind: str, database_url: str, order_id: str) -> Iterator[Any]:
             finally:
                 conn.rollback()
     else:
-        conn = sqlite3.connect(str(url.database), isolation_level=None)
+        writer = sqlite3.connect(str(url.database), isolation_level=None)
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            writer.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield writer
             finally:
-                conn.execute("ROLLBACK")
+                writer.execute("ROLLBACK")
         finally:
-            conn.close()
+            writer.close()
 
 
 def wait_until_waiting_on_lock(conn: psycopg.Connection[Any]) -> None:
@@ -92,3 +93,21 @@ def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str,
         assert response.status_code == 200, response.text
         assert response.json()["description"] == "changed while locked"
 
+
+
+def test_a_statement_stopped_by_the_statement_timeout_is_a_tmf_503(db_kind: str, database_url: str) -> None:
+    # PostgreSQL cancels the PATCH's UPDATE (statement_timeout); SQLite gives up waiting for the
+    # write lock (its busy timeout). Either way the client is told to retry, not that we crashed.
+    with make_client(database_url, statement_timeout=0.2) as client:
+        order = client.post(f"{V4}/productOrder", json=order_v4("timeout")).json()
+        with row_locked(db_kind, database_url, order["id"]):
+            response = client.patch(
+                f"{V4}/productOrder/{order['id']}",
+                json={"description": "never"},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+            assert client.get(f"{V4}/productOrder/{order['id']}").status_code == 200  # reads go on
+        body = assert_tmf_error(response, 503, mentions="retry")
+        assert body["reason"] == "Service Unavailable"
+        assert response.headers["retry-after"] == "1"
+        assert client.get(f"{V4}/productOrder/{order['id']}").json()["description"] == "timeout"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from connexion import request
 from connexion.resolver import Resolution, Resolver
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +29,51 @@ from tmf_api.errors import TMFError
 # waiting on the database (a row lock, a slow query) holds one thread, never the event loop that
 # serves every other request. `connexion.request` works there: the thread gets the request's context.
 Handler = Callable[..., Response]
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL errors that say "busy, try again", not "wrong request": a statement cancelled by
+# statement_timeout, a lock not granted, a deadlock or serialisation failure the retry resolves.
+BUSY_SQLSTATES = frozenset({"57014", "55P03", "40P01", "40001"})
+RETRY_AFTER_S = "1"
+
+
+@contextlib.contextmanager
+def busy_as_503() -> Iterator[None]:
+    """Database errors that a retry resolves become a TMF 503; every other error passes."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as error:
+        busy = database_busy(error)
+        if busy is None:
+            raise
+        raise busy from error
+
+
+def database_busy(error: Exception) -> TMFError | None:
+    """A 503 for a database that is overloaded, locked or gone; None for any other error."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        detail = "all database connections are busy"
+    elif isinstance(error, sa_exc.DBAPIError) and (
+        error.connection_invalidated or _busy(error.orig)
+    ):
+        detail = "the database did not answer in time"
+    else:
+        return None
+    log.warning("answering 503: %s (%s)", detail, str(error).splitlines()[0][:300])
+    return TMFError(
+        503,
+        f"The server is busy ({detail}); retry the request",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def _busy(orig: BaseException | None) -> bool:
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):  # class 08: connection exception
+        return True
+    # SQLite, once its busy timeout has run out
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
 def _context() -> RequestContext:
@@ -74,7 +122,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
     def _run(self, work: Callable[[Session], Response]) -> Response:
         """One transaction per request: committed on success, rolled back on any error."""
         try:
-            with self.sessions.begin() as session:
+            with busy_as_503(), self.sessions.begin() as session:
                 return work(session)
         except TMFError as error:
             return error_response(error)
@@ -171,11 +219,11 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
     """
 
     def store(body: Any) -> None:
-        with sessions.begin() as session:
+        with busy_as_503(), sessions.begin() as session:
             receive_event(session, runtime, body)
 
     def received(event_type: str | None) -> list[Any]:
-        with sessions() as session:
+        with busy_as_503(), sessions() as session:
             stmt = select(ReceivedEvent).where(
                 ReceivedEvent.api == runtime.mapping.api, ReceivedEvent.version == runtime.mapping.version
             )
@@ -196,8 +244,12 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
             except TMFError as error:
                 response = error_response(error)
         elif incoming.method == "GET":
-            rows = await run_in_threadpool(received, incoming.query_params.get("eventType"))
-            response = json_response(rows)
+            try:
+                response = json_response(
+                    await run_in_threadpool(received, incoming.query_params.get("eventType"))
+                )
+            except TMFError as error:
+                response = error_response(error)
         else:
             response = error_response(TMFError(405, "Use POST or GET", headers={"Allow": "GET, POST"}))
         await response(scope, receive, send)
