@@ -146,8 +146,8 @@ def _order_options() -> list[Any]:
     ]
 
 
-def create_app(database_url: str) -> Starlette:
-    engine = make_engine(database_url)
+def create_app(database_url: str, pool_size: int | None = None) -> Starlette:
+    engine = make_engine(database_url, pool_size=pool_size)
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
 
     async def create(request: Request) -> Response:
@@ -287,12 +287,16 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (uvicorn)")
+    parser.add_argument("--pool-size", type=int, help="database connections kept open per worker")
     args = parser.parse_args()
     if args.workers == 1:
-        uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, log_level=args.log_level)
+        app = create_app(args.database_url, args.pool_size)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
         return
     # Several workers: uvicorn imports the app in each process, by name.
     os.environ[URL_VARIABLE] = args.database_url
+    if args.pool_size:
+        os.environ[POOL_VARIABLE] = str(args.pool_size)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     uvicorn.run(
         "bare_app:app_from_environment",
@@ -305,10 +309,12 @@ def main() -> None:
 
 
 URL_VARIABLE = "BARE_DATABASE_URL"
+POOL_VARIABLE = "BARE_POOL_SIZE"
 
 
 def app_from_environment() -> Starlette:
-    return create_app(os.environ[URL_VARIABLE])
+    pool = os.environ.get(POOL_VARIABLE)
+    return create_app(os.environ[URL_VARIABLE], int(pool) if pool else None)
 
 
 if __name__ == "__main__":

@@ -176,7 +176,7 @@ def serve_supports_workers() -> bool:
     return "--workers" in out.stdout
 
 
-def ours_command(url: str, port: int, workers: int) -> list[str]:
+def ours_command(url: str, port: int, workers: int, pool_size: int) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -191,11 +191,13 @@ def ours_command(url: str, port: int, workers: int) -> list[str]:
         "--no-demo-data",
         "--log-level",
         "warning",
+        "--pool-size",
+        str(pool_size),
     ]
     return [*command, "--workers", str(workers)] if workers != 1 else command
 
 
-def bare_command(url: str, port: int, workers: int) -> list[str]:
+def bare_command(url: str, port: int, workers: int, pool_size: int) -> list[str]:
     return [
         sys.executable,
         str(BENCH_DIR / "bare_app.py"),
@@ -209,6 +211,8 @@ def bare_command(url: str, port: int, workers: int) -> list[str]:
         "warning",
         "--workers",
         str(workers),
+        "--pool-size",
+        str(pool_size),
     ]
 
 
@@ -694,6 +698,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=1, help="worker processes of each server (default 1)"
     )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=20,
+        help="database connections per worker, both servers (default 20: above the 16 connections, "
+        "so neither churns connections beyond a small pool)",
+    )
     parser.add_argument("--rounds", type=int, default=4, help="alternating slices per scenario (default 4)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="subset of get,list,post")
     parser.add_argument("--servers", default="ours,bare", help="subset of ours,bare")
@@ -772,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.server_list:
             make, server_url = commands[name]
             port = free_port()
-            command = make(server_url, port, args.workers)
+            command = make(server_url, port, args.workers, args.pool_size)
             servers.append(Server(name, command, port, workdir / f"{name}.log", args.workers))
         for server in servers:
             t1 = time.perf_counter()
@@ -832,6 +843,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rounds": args.rounds,
                 "concurrency": args.concurrency_levels,
                 "workers": args.workers,
+                "pool_size": args.pool_size,
                 "list_query": list_query,
             },
             "equivalence": equivalence,
