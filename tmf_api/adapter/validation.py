@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -107,7 +109,16 @@ def compile_fast(schema: Any) -> Callable[[Any], Any] | None:
         )
     except (fastjsonschema.JsonSchemaDefinitionException, RecursionError, ValueError, TypeError):
         return None
+    finally:
+        _release_freed_memory()
     return validate
+
+
+def _release_freed_memory() -> None:
+    """Compiling the generated code (~900 KB of Python for a TMF622 order) takes ~50 MB that Python
+    frees but glibc keeps; hand it back so a worker's RSS stays what it needs (+11 MB, not +53)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class CachedJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
