@@ -28,7 +28,7 @@ from sid_model import (
 from sid_model.base import Base
 from sid_model.db import make_engine, upgrade
 
-# Every state of the TMF622 ProductOrder lifecycle (mappings/lifecycles.yaml).
+# Every state of the TMF622 ProductOrder lifecycle (mappings/TMF622/lifecycles.yaml).
 STATES = [
     "acknowledged",
     "draft",

@@ -10,7 +10,21 @@ from typing import Any
 import yaml
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
-APIS = ("TMF622", "TMF621", "TMF678")
+
+
+def profile_apis(directory: Path = PROFILE_DIR) -> tuple[str, ...]:
+    """The APIs the suite knows: one profile each, so a new profile adds an API without a list."""
+    return tuple(sorted(p.stem for p in directory.glob("*.yaml")))
+
+
+def top_level(api: str, directory: Path = PROFILE_DIR) -> dict[str, Any]:
+    """A profile's whole document (its API-wide sections: lifecycle, events …)."""
+    with (directory / f"{api}.yaml").open(encoding="utf-8") as fh:
+        doc: dict[str, Any] = yaml.safe_load(fh)
+    return doc
+
+
+APIS = profile_apis()
 
 
 @dataclass

@@ -11,8 +11,8 @@ import decimal
 from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified
-from sid_model.common import RelatedPartyColumns, children
+from sid_model.base import Base, Extensible, Identified, extension_gin_index
+from sid_model.common import RelatedParty, children
 
 Money = Numeric(18, 2)
 Rate = Numeric(7, 4)
@@ -36,15 +36,17 @@ class CustomerBill(Base, Identified, Extensible):
     """A bill for one billing account: the sum of its applied rates, with tax (SID CustomerBill)."""
 
     __tablename__ = "customer_bill"
+    # Every filterable attribute has an index or an `unindexed` reason in mappings/.
+    __table_args__ = (extension_gin_index("customer_bill"),)
 
     bill_no: Mapped[str | None] = mapped_column(String(100), index=True)
     state: Mapped[str | None] = mapped_column(String(50), index=True)
-    category: Mapped[str | None] = mapped_column(String(100))
-    run_type: Mapped[str | None] = mapped_column(String(50))
+    category: Mapped[str | None] = mapped_column(String(100), index=True)
+    run_type: Mapped[str | None] = mapped_column(String(50), index=True)
     bill_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    last_update: Mapped[dt.datetime | None] = mapped_column()
-    next_bill_date: Mapped[dt.datetime | None] = mapped_column()
-    payment_due_date: Mapped[dt.datetime | None] = mapped_column()
+    last_update: Mapped[dt.datetime | None] = mapped_column(index=True)
+    next_bill_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    payment_due_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     billing_period_start: Mapped[dt.datetime | None] = mapped_column()
     billing_period_end: Mapped[dt.datetime | None] = mapped_column()
     billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -59,10 +61,8 @@ class CustomerBill(Base, Identified, Extensible):
     related_parties: Mapped[list[CustomerBillRelatedParty]] = children("CustomerBillRelatedParty")
 
 
-class CustomerBillRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "customer_bill_related_party"
-
-    bill_pk: Mapped[int] = mapped_column(ForeignKey("customer_bill.pk", ondelete="CASCADE"), index=True)
+class CustomerBillRelatedParty(RelatedParty, owner=CustomerBill, key="bill_pk"):
+    """A party the bill concerns (the account holder, the payer …)."""
 
 
 class AppliedCustomerBillingRate(Base, Identified, Extensible):

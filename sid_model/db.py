@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,19 @@ def make_engine(
         connect_args["options"] = f"{options} -c statement_timeout={int(statement_timeout * 1000)}".strip()
         kwargs["connect_args"] = connect_args
     return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
+
+
+def include_object(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's filter for comparing the model with a `dialect` database: an index the model
+    builds on other dialects only (`info={"dialects": …}`, see sid_model.base) is not expected."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "index" and not reflected:
+            dialects = obj.info.get("dialects")
+            return dialects is None or dialect in dialects
+        return True
+
+    return include
 
 
 def alembic_config(url: str) -> Config:

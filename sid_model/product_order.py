@@ -7,14 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned
-from sid_model.common import (
-    ExternalIdentifierColumns,
-    NoteColumns,
-    RelatedEntityColumns,
-    RelatedPartyColumns,
-    children,
-)
+from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
+from sid_model.common import ExternalIdentifier, Note, RelatedEntity, RelatedParty, children
 
 
 class ProductOrder(Base, Identified, Extensible):
@@ -26,22 +20,26 @@ class ProductOrder(Base, Identified, Extensible):
 
     __tablename__ = "product_order"
     # The usual list: orders in a state, newest first (TMF630 filter + sort, then paging).
-    __table_args__ = (Index("ix_product_order_state_order_date", "state", "order_date"),)
+    # Every filterable attribute has an index or an `unindexed` reason in mappings/.
+    __table_args__ = (
+        Index("ix_product_order_state_order_date", "state", "order_date"),
+        extension_gin_index("product_order"),
+    )
 
     state: Mapped[str | None] = mapped_column(String(50), index=True)
-    category: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(200), index=True)
     description: Mapped[str | None] = mapped_column(Text)
-    priority: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[str | None] = mapped_column(String(20), index=True)
     notification_contact: Mapped[str | None] = mapped_column(String(500))
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
     billing_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
     # orderDate in TMF622 v4, creationDate in v5: one instant.
     order_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    completion_date: Mapped[dt.datetime | None] = mapped_column()
-    cancellation_date: Mapped[dt.datetime | None] = mapped_column()
-    expected_completion_date: Mapped[dt.datetime | None] = mapped_column()
-    requested_start_date: Mapped[dt.datetime | None] = mapped_column()
-    requested_completion_date: Mapped[dt.datetime | None] = mapped_column()
+    completion_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    cancellation_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    expected_completion_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    requested_start_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    requested_completion_date: Mapped[dt.datetime | None] = mapped_column(index=True)
 
     items: Mapped[list[ProductOrderItem]] = children("ProductOrderItem")
     related_parties: Mapped[list[ProductOrderRelatedParty]] = children("ProductOrderRelatedParty")
@@ -56,8 +54,12 @@ class ProductOrderItem(Base, Extensible, Positioned):
     """One line of a ProductOrder (SID ProductOrderItem); items nest for bundles."""
 
     __tablename__ = "product_order_item"
-    # EXISTS (… item.action = :v) for `productOrderItem.action=…` filters.
-    __table_args__ = (Index("ix_product_order_item_order_pk_action", "order_pk", "action"),)
+    # EXISTS (… item.action = :v) for `productOrderItem.action=…` filters; item states lead their
+    # index so that orders with an item in a rare state (failed …) are found from the items.
+    __table_args__ = (
+        Index("ix_product_order_item_order_pk_action", "order_pk", "action"),
+        Index("ix_product_order_item_state_order_pk", "state", "order_pk"),
+    )
 
     # Top-level items point at their order; nested ones only at their parent item.
     order_pk: Mapped[int | None] = mapped_column(
@@ -76,33 +78,23 @@ class ProductOrderItem(Base, Extensible, Positioned):
     children: Mapped[list[ProductOrderItem]] = children("ProductOrderItem", nesting=6)
 
 
-class ProductOrderRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "product_order_related_party"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderRelatedParty(RelatedParty, owner=ProductOrder, key="order_pk"):
+    """A party the order concerns (customer, seller …) and its role."""
 
 
-class ProductOrderNote(Base, NoteColumns):
-    __tablename__ = "product_order_note"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderNote(Note, owner=ProductOrder, key="order_pk"):
+    """A note on the order."""
 
 
-class ProductOrderExternalIdentifier(Base, ExternalIdentifierColumns):
-    __tablename__ = "product_order_external_identifier"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
+class ProductOrderExternalIdentifier(ExternalIdentifier, owner=ProductOrder, key="order_pk"):
+    """The order's identifier in another system."""
 
 
-class ProductOrderChannel(Base, RelatedEntityColumns):
+class ProductOrderChannel(RelatedEntity, owner=ProductOrder, key="order_pk", suffix="channel"):
     """The sales channel an order came through (营业厅, 10000 hotline …) and the role it played.
 
     v4 writes it flat (`{id, name, role}`), v5 as `{role, channel: {id, name}}`: one row serves both.
     """
-
-    __tablename__ = "product_order_channel"
-
-    order_pk: Mapped[int] = mapped_column(ForeignKey("product_order.pk", ondelete="CASCADE"), index=True)
 
 
 class CancelProductOrder(Base, Identified, Extensible):

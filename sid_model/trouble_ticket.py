@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned
-from sid_model.common import (
-    ExternalIdentifierColumns,
-    NoteColumns,
-    RelatedEntityColumns,
-    RelatedPartyColumns,
-    children,
-)
+from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
+from sid_model.common import Child, ExternalIdentifier, Note, RelatedEntity, RelatedParty, children
 
 
 class TroubleTicket(Base, Identified, Extensible):
     """A problem a customer reports (故障报修, 投诉, 计费争议 …), tracked to resolution."""
 
     __tablename__ = "trouble_ticket"
+    # Every filterable attribute has an index or an `unindexed` reason in mappings/.
+    __table_args__ = (extension_gin_index("trouble_ticket"),)
 
     name: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
@@ -29,13 +25,13 @@ class TroubleTicket(Base, Identified, Extensible):
     ticket_type: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str | None] = mapped_column(String(50), index=True)
     status_change_reason: Mapped[str | None] = mapped_column(Text)
-    status_change_date: Mapped[dt.datetime | None] = mapped_column()
+    status_change_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     creation_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    last_update: Mapped[dt.datetime | None] = mapped_column()
-    requested_resolution_date: Mapped[dt.datetime | None] = mapped_column()
+    last_update: Mapped[dt.datetime | None] = mapped_column(index=True)
+    requested_resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     expected_resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
-    resolution_date: Mapped[dt.datetime | None] = mapped_column()
-    channel_id: Mapped[str | None] = mapped_column(String(200))
+    resolution_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(200), index=True)
     channel_name: Mapped[str | None] = mapped_column(String(500))
     specification_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
@@ -48,38 +44,27 @@ class TroubleTicket(Base, Identified, Extensible):
     status_changes: Mapped[list[TroubleTicketStatusChange]] = children("TroubleTicketStatusChange")
 
 
-class TroubleTicketRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "trouble_ticket_related_party"
-
-    ticket_pk: Mapped[int] = mapped_column(ForeignKey("trouble_ticket.pk", ondelete="CASCADE"), index=True)
+class TroubleTicketRelatedParty(RelatedParty, owner=TroubleTicket, key="ticket_pk"):
+    """A party involved in the ticket (the customer who reported it, the engineer …)."""
 
 
-class TroubleTicketRelatedEntity(Base, RelatedEntityColumns):
+class TroubleTicketRelatedEntity(RelatedEntity, owner=TroubleTicket, key="ticket_pk"):
     """What the problem is about: a product, a service, a CustomerBill under dispute …"""
 
-    __tablename__ = "trouble_ticket_related_entity"
 
-    ticket_pk: Mapped[int] = mapped_column(ForeignKey("trouble_ticket.pk", ondelete="CASCADE"), index=True)
-
-
-class TroubleTicketNote(Base, NoteColumns):
-    __tablename__ = "trouble_ticket_note"
-
-    ticket_pk: Mapped[int] = mapped_column(ForeignKey("trouble_ticket.pk", ondelete="CASCADE"), index=True)
+class TroubleTicketNote(Note, owner=TroubleTicket, key="ticket_pk"):
+    """A note on the ticket (the SLA rules add some themselves)."""
 
 
-class TroubleTicketExternalIdentifier(Base, ExternalIdentifierColumns):
-    __tablename__ = "trouble_ticket_external_identifier"
-
-    ticket_pk: Mapped[int] = mapped_column(ForeignKey("trouble_ticket.pk", ondelete="CASCADE"), index=True)
+class TroubleTicketExternalIdentifier(ExternalIdentifier, owner=TroubleTicket, key="ticket_pk"):
+    """The ticket's identifier in another system."""
 
 
-class TroubleTicketStatusChange(Base, Extensible, Positioned):
+class TroubleTicketStatusChange(
+    Child, Extensible, Positioned, owner=TroubleTicket, key="ticket_pk", suffix="status_change"
+):
     """One entry of the ticket's status history, kept by the server."""
 
-    __tablename__ = "trouble_ticket_status_change"
-
-    ticket_pk: Mapped[int] = mapped_column(ForeignKey("trouble_ticket.pk", ondelete="CASCADE"), index=True)
     status: Mapped[str | None] = mapped_column(String(50))
     change_date: Mapped[dt.datetime | None] = mapped_column()
     change_reason: Mapped[str | None] = mapped_column(Text)
@@ -102,9 +87,7 @@ class TroubleTicketSpecification(Base, Identified, Extensible):
     )
 
 
-class TroubleTicketSpecificationRelatedParty(Base, RelatedPartyColumns):
-    __tablename__ = "trouble_ticket_specification_related_party"
-
-    specification_pk: Mapped[int] = mapped_column(
-        ForeignKey("trouble_ticket_specification.pk", ondelete="CASCADE"), index=True
-    )
+class TroubleTicketSpecificationRelatedParty(
+    RelatedParty, owner=TroubleTicketSpecification, key="specification_pk"
+):
+    """A party involved with the specification (its owner, its author …)."""

@@ -278,6 +278,20 @@ def test_rule_file_format_errors_name_the_place(tmp_path: Path) -> None:
     assert set(shipped.resources) == {"productOrder", "troubleTicket"}
 
 
+def test_shipped_status_change_reasons_are_whole() -> None:
+    """Each reason the shipped rules write is the whole sentence (a comma once cut them short)."""
+    reasons = [
+        case.set["statusChangeReason"]
+        for step in load_rules().resources["troubleTicket"].steps.values()
+        for case in step.cases
+        if "statusChangeReason" in case.set
+    ]
+    assert reasons == [
+        "已派单，装维人员处理中 (dispatched to the field crew)",
+        "故障已修复，待客户确认 (fixed, awaiting the customer's confirmation)",
+    ]
+
+
 def test_run_moves_orders_in_the_background_and_stops(client: CheckedClient, tmp_path: Path) -> None:
     order = new_order(client, "后台运行")
     sim = simulator(client, rules_path=write_rules(tmp_path))
@@ -296,3 +310,44 @@ def test_run_moves_orders_in_the_background_and_stops(client: CheckedClient, tmp
         return state
 
     assert asyncio.run(scenario()) == "completed"
+
+
+REFUSED_RULES = """
+tick: 0.05
+resources:
+  productOrder:
+    steps:
+      # `priority` is a string: every PATCH this step makes is a 400.
+      - {from: acknowledged, after: PT0S, to: inProgress, set: {priority: 7}}
+"""
+
+
+def test_a_refused_move_backs_off_then_is_given_up_and_recorded(
+    client: CheckedClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    order = new_order(client, "规则写了非法值")
+    sim = simulator(client, rules_path=write_rules(tmp_path, REFUSED_RULES))
+    key = ("productOrder", order["id"])
+    t0 = utcnow()
+    with caplog.at_level("WARNING", logger="tmf.simulator"):
+        assert sim.tick(t0) == 0
+        assert sim.stuck()[key].attempts == 1 and "400" in sim.stuck()[key].reason
+        # Not again before the backoff has run out, however many ticks pass.
+        for n in range(20):
+            sim.tick(t0 + n * dt.timedelta(milliseconds=50))
+        assert sim.stuck()[key].attempts == 1
+        later = t0
+        for _ in range(10 * sim.max_attempts):
+            later += dt.timedelta(hours=1)
+            sim.tick(later)
+    stuck = sim.stuck()[key]
+    assert stuck.attempts == sim.max_attempts and stuck.retry_at is None and stuck.state == "acknowledged"
+    warnings = [r for r in caplog.records if order["id"] in r.getMessage()]
+    assert len(warnings) == 2, [r.getMessage() for r in warnings]  # the first failure, then giving up
+    assert client.get(f"{ORDERS}/productOrder/{order['id']}").json()["state"] == "acknowledged"
+
+    # Once a client moves the order, what was recorded about the old state is forgotten.
+    moved = client.patch(f"{ORDERS}/productOrder/{order['id']}", json={"state": "held"}, headers=MERGE)
+    assert moved.status_code == 200, moved.text
+    sim.tick(later + dt.timedelta(hours=1))
+    assert key not in sim.stuck()

@@ -22,13 +22,12 @@ from sid_model.db import make_engine
 from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
-from tmf_api.apis import RULES
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine.events import PENDING_FLAG, EventHub
-from tmf_api.engine.mapping import MAPPINGS_ROOT, load_mapping
 from tmf_api.engine.resource import ApiRuntime
+from tmf_api.registry import ApiVersion, api_versions, load_mapping, rules
 from tmf_api.settings import Settings
-from tmf_api.specs import available_specs, load_spec
+from tmf_api.specs import load_document
 
 DOCS_PATH = "/docs"
 VALIDATORS = {
@@ -37,18 +36,25 @@ VALIDATORS = {
 }
 
 
-def served_apis(settings: Settings) -> list[tuple[str, str]]:
-    """API versions with both a document under openapi/ and a mapping under mappings/."""
-    pairs = settings.apis or tuple(available_specs())
-    return [(api, v) for api, v in pairs if (MAPPINGS_ROOT / f"{api}_{v}.yaml").exists()]
+def served_apis(settings: Settings) -> list[ApiVersion]:
+    """The registry's API versions, narrowed to `settings.apis` when given."""
+    every = api_versions()
+    if settings.apis is None:
+        return every
+    unknown = set(settings.apis) - {v.key for v in every}
+    if unknown:
+        raise ValueError(f"not in the registry: {sorted(unknown)}")
+    return [v for v in every if v.key in settings.apis]
 
 
 def build_runtimes(settings: Settings) -> list[ApiRuntime]:
     runtimes = []
-    for api, version in served_apis(settings):
-        runtime = ApiRuntime(load_mapping(api, version), load_spec(api, version), settings)
-        for path, rules in RULES.get(api, {}).items():
-            runtime.services[path].rules = rules
+    for served in served_apis(settings):
+        mapping = load_mapping(served.api, served.version)
+        runtime = ApiRuntime(mapping, load_document(served.document), settings)
+        for path, own_rules in rules(served.api).items():
+            if path in runtime.services:
+                runtime.services[path].rules = own_rules
         runtimes.append(runtime)
     return runtimes
 

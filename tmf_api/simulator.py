@@ -147,6 +147,10 @@ def _resource_rules(name: str, spec: dict[str, Any], where: str) -> ResourceRule
     return ResourceRules(name, str(since) if since is not None else None, steps)
 
 
+class _Refused(Exception):
+    """A move the rules or the API refused: recorded and retried with backoff."""
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -166,6 +170,16 @@ def _values(doc: Any, path: str) -> Iterable[Any]:
 
 
 @dataclass
+class Stuck:
+    """A row the simulator could not move on: why, how often it tried, and when it tries again."""
+
+    state: str
+    reason: str
+    attempts: int
+    retry_at: dt.datetime | None  # None: given up until the row's state changes
+
+
+@dataclass
 class _Target:
     """One simulated resource: its rules, the v5 service moving it and the columns read."""
 
@@ -176,10 +190,20 @@ class _Target:
     since_column: str | None
     # id -> (state, when first seen in it): the clock for rows with no `since` attribute.
     seen: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
+    # id -> what could not be done: retried with backoff, then given up (never a retry every tick).
+    stuck: dict[str, Stuck] = field(default_factory=dict)
 
 
 class FulfilmentSimulator:
-    """Moves due rows one step per tick. `run(stop)` loops; `tick(now)` is one pass (for tests)."""
+    """Moves due rows one step per tick. `run(stop)` loops; `tick(now)` is one pass (for tests).
+
+    A move the API refuses (a 4xx other than a lost race, a broken rule) is retried after
+    `retry_base` doubling per attempt, `max_attempts` times in all; then the row is given up in that
+    state, recorded in `stuck` with the reason (logged once), until something else moves it.
+    """
+
+    retry_base = dt.timedelta(seconds=5)
+    max_attempts = 5
 
     def __init__(
         self,
@@ -251,15 +275,51 @@ class FulfilmentSimulator:
         """One pass at time `now`: move every due row one step; return how many moved."""
         return sum(self._tick_target(target, now) for target in self.targets)
 
+    def stuck(self) -> dict[tuple[str, str], Stuck]:
+        """What the simulator could not do, by (resource, id)."""
+        return {(t.service.resource.path, id_): s for t in self.targets for id_, s in t.stuck.items()}
+
     def _tick_target(self, target: _Target, now: dt.datetime) -> int:
         moved = 0
-        for id_, state in self._due(target, now)[: self.rules.batch]:
-            reached = self._move(target, id_, state)
+        due = [(i, state) for i, state in self._due(target, now) if self._may_try(target, i, state, now)]
+        for id_, state in due[: self.rules.batch]:
+            try:
+                reached = self._move(target, id_, state)
+            except _Refused as refused:
+                self._record_failure(target, id_, state, str(refused), now)
+                continue
+            target.stuck.pop(id_, None)
             if reached is not None:
                 moved += 1
                 # The next step's delay runs from this move, not from when a later pass sees it.
                 target.seen[id_] = (reached, now)
         return moved
+
+    @staticmethod
+    def _may_try(target: _Target, id_: str, state: str, now: dt.datetime) -> bool:
+        stuck = target.stuck.get(id_)
+        if stuck is None or stuck.state != state:  # never failed, or moved on since
+            target.stuck.pop(id_, None)
+            return True
+        return stuck.retry_at is not None and now >= stuck.retry_at
+
+    def _record_failure(self, target: _Target, id_: str, state: str, reason: str, now: dt.datetime) -> None:
+        path = target.service.resource.path
+        previous = target.stuck.get(id_)
+        attempts = previous.attempts + 1 if previous is not None else 1
+        if attempts >= self.max_attempts:
+            target.stuck[id_] = Stuck(state, reason, attempts, None)
+            log.warning(
+                "fulfilment: gave up moving %s %s from %s after %d attempts: %s",
+                path, id_, state, attempts, reason,
+            )  # fmt: skip
+            return
+        delay = self.retry_base * 2 ** (attempts - 1)
+        target.stuck[id_] = Stuck(state, reason, attempts, now + delay)
+        if previous is None:  # one line per row, not one per attempt
+            log.warning(
+                "fulfilment: %s %s not moved from %s (retrying with backoff): %s", path, id_, state, reason
+            )
 
     def _due(self, target: _Target, now: dt.datetime) -> list[tuple[str, str]]:
         """(id, state) of the rows whose step is due, longest waiting first."""
@@ -284,6 +344,8 @@ class FulfilmentSimulator:
                 waiting.append((entered, id_, state))
         # Forget rows that left the simulated states (final, held, deleted …) so memory stays bounded.
         target.seen = seen
+        present = {str(row[0]) for row in rows}
+        target.stuck = {id_: stuck for id_, stuck in target.stuck.items() if id_ in present}
         return [(id_, state) for _, id_, state in sorted(waiting)]
 
     def _move(self, target: _Target, id_: str, state: str) -> str | None:
@@ -315,16 +377,16 @@ class FulfilmentSimulator:
                 case = step.choose(doc)
                 lifecycle = service.lifecycle
                 if case is None:
-                    log.warning("fulfilment: no case of the %s step from %s matches %s", path, state, id_)
-                    return None
+                    raise _Refused(f"no case of the step from {state} matches")
                 if lifecycle is None or not lifecycle.can_move(state, case.to):
                     return None  # checked at start-up; kept so a bad path can never be forced
                 body = case.set | {target.state_attribute: case.to}
                 service.patch(session, id_, MERGE_PATCH, body, self.ctx)
         except TMFError as exc:
             # 409: another worker or a client moved it first; 404: deleted meanwhile. Both are normal.
-            level = logging.DEBUG if exc.status in (404, 409) else logging.WARNING
-            log.log(level, "fulfilment: %s %s not moved from %s: %s", path, id_, state, exc)
-            return None
+            if exc.status in (404, 409):
+                log.debug("fulfilment: %s %s not moved from %s: %s", path, id_, state, exc)
+                return None
+            raise _Refused(f"{exc.status} {exc.message}") from None
         log.info("fulfilment: %s %s %s -> %s (%s)", path, id_, state, case.to, case.name)
         return case.to

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
-SPEC_ROOT: Path = Path(__file__).resolve().parents[1] / "openapi"
+from tmf_api.resources import data_dir
+
+SPEC_ROOT: Path = data_dir("openapi")
 
 COMMON_DIR = "common"
 
@@ -101,23 +103,20 @@ class _Bundler:
 
 
 @functools.cache
-def load_spec(api: str, version: str) -> dict[str, Any]:
-    """Return the bundled OpenAPI document ``openapi/<api>/<version>.yaml``.
+def load_document(relative: str) -> dict[str, Any]:
+    """Return the bundled OpenAPI document ``openapi/<relative>`` (as a manifest names it).
 
     The result is cached and shared between callers: treat it as read-only (deep-copy it
     before changing anything).
     """
-    path = SPEC_ROOT / api / f"{version}.yaml"
+    path = SPEC_ROOT / relative
     if not path.is_file():
         raise FileNotFoundError(path)
     return _Bundler(path).run()
 
 
-def available_specs() -> list[tuple[str, str]]:
-    """Every (api, version) pair with a document under ``openapi/`` (the common folder excluded)."""
-    return sorted(
-        (folder.name, doc.stem)
-        for folder in SPEC_ROOT.iterdir()
-        if folder.is_dir() and folder.name != COMMON_DIR
-        for doc in folder.glob("*.yaml")
-    )
+def load_spec(api: str, version: str) -> dict[str, Any]:
+    """The bundled document of one API version, as its manifest names it."""
+    from tmf_api.registry import api_version
+
+    return load_document(api_version(api, version).document)

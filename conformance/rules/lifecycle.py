@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from conformance.model import rule
-from conformance.profile import Resource
+from conformance.profile import APIS, Resource, top_level
 from conformance.runner import Context
 
 MERGE = "application/merge-patch+json"
@@ -82,14 +82,17 @@ def illegal(ctx: Context) -> None:
 
 
 REF = "{api} user guide (state diagram); TMF630 Part 1 'Response codes' (409 Conflict)"
-for api in ("TMF622", "TMF621"):
+# Each profile with a lifecycle gets the illegal-move rule; one with a walkable legal path also the
+# legal-move rule (TMF678's bills are produced by billing: a legal move would change real data).
+_LIFECYCLES = {api: top_level(api).get("lifecycle") or {} for api in APIS}
+for api in (a for a, lifecycle in _LIFECYCLES.items() if lifecycle.get("legal_path")):
     rule(
         f"{api}.lifecycle.legal-transition",
         "Each move along a legal path of the lifecycle (from a new resource) is applied with 200.",
         REF.format(api=api),
         apis=(api,),
     )(legal)
-for api in ("TMF622", "TMF621", "TMF678"):
+for api in (a for a, lifecycle in _LIFECYCLES.items() if lifecycle):
     rule(
         f"{api}.lifecycle.illegal-transition",
         "A move the lifecycle does not allow is refused (4xx, preferably 409) and the state is unchanged.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from sid_model import Base
-from sid_model.db import make_engine
+from sid_model.db import include_object, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +20,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -21,11 +21,13 @@ from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.fixtures.app import make_client
 from tmf_api.adapter.validation import CachedJSONBodyValidator, compile_fast
-from tmf_api.specs import available_specs, load_spec
+from tmf_api.registry import api_versions
+from tmf_api.specs import load_spec
 
 
 def _body_schemas() -> Iterator[tuple[str, Any]]:
-    for api, version in available_specs():
+    for served in api_versions():
+        api, version = served.api, served.version
         spec = resolve_refs(load_spec(api, version))
         for path, item in spec["paths"].items():
             for method, operation in item.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.api.test_tmf622 import V4, V5
 from tests.fixtures.app import make_client
-from tmf_api.demo import load_demo_data
+from tmf_api.demo import demo_sections, load_demo_data
 
 
 def test_demo_data_loads_once_and_reads_through_both_versions(database_url: str) -> None:
@@ -27,3 +27,25 @@ def test_demo_data_loads_once_and_reads_through_both_versions(database_url: str)
         assert all(
             {"id", "href", "orderDate", "state", "productOrderItem", "relatedParty"} <= set(o) for o in v4
         )
+
+
+def test_demo_data_of_every_manifest_links_across_apis(database_url: str) -> None:
+    """Sections of several APIs' demo files load in stage order and refer to each other's records."""
+    with make_client(database_url) as client:
+        loaded = load_demo_data(client.app)
+        expected = {
+            s.resource: sum(len(x.records) for x in demo_sections() if x.resource == s.resource)
+            for s in demo_sections()
+            if not s.patch
+        }
+        assert loaded == expected
+        bills = client.get("/tmf-api/customerBillManagement/v5/customerBill").json()
+        assert {"sent", "new"} <= {bill["state"] for bill in bills}
+        tickets = client.get("/tmf-api/troubleTicket/v5/troubleTicket", params={"ticketType": "计费争议"})
+        (dispute,) = tickets.json()
+        (entity,) = dispute["relatedEntity"]
+        assert entity["entity"]["id"] in {bill["id"] for bill in bills}
+        cancel = client.get(f"{V5}/cancelProductOrder").json()
+        assert [c["state"] for c in cancel] == ["done"]
+        order = client.get(f"{V5}/productOrder/{cancel[0]['productOrder']['id']}").json()
+        assert order["state"] == "cancelled"

@@ -294,3 +294,39 @@ def test_billing_dispute_references_a_customer_bill(api_client: CheckedClient) -
             "@type": "RelatedEntity",
         }
     ]
+
+
+def test_equality_filters_on_attributes_kept_as_json(api_client: CheckedClient) -> None:
+    """Specification references and relationships are not columns: the same answers on SQLite and
+    PostgreSQL (where equalities are JSONB containment served by the GIN index)."""
+
+    def spec(id_: str) -> dict[str, Any]:
+        return {"@type": "TroubleTicketSpecificationRef", "id": id_, "name": "宽带故障单"}
+
+    def related(*ids: str) -> list[dict[str, Any]]:
+        return [
+            {"@type": "TroubleTicketRelationship", "id": i, "relationshipType": "duplicate"} for i in ids
+        ]
+
+    body = ticket_v5("json-eq", troubleTicketSpecification=spec("TTS-1"))
+    body["troubleTicketRelationship"] = related("TT-8", "TT-9")
+    first = api_client.post(f"{V5}/troubleTicket", json=body).json()
+    second = api_client.post(
+        f"{V5}/troubleTicket", json=ticket_v5("json-eq", troubleTicketSpecification=spec("TTS-2"))
+    ).json()
+    spec_id, relation_id = "troubleTicketSpecification.id", "troubleTicketRelationship.id"
+    for params, expected in [
+        ([(spec_id, "TTS-1")], [first]),
+        ([(spec_id, "TTS-1,TTS-2")], [first, second]),  # comma: OR
+        ([(spec_id, "TTS-2"), (spec_id, "TTS-3")], [second]),  # repeated: OR
+        ([(spec_id, "TTS-3")], []),
+        ([(relation_id, "TT-9")], [first]),  # any element of the array
+        ([(relation_id, "TT-9"), (spec_id, "TTS-2")], []),
+        ([(f"{spec_id}.ne", "TTS-1")], [second]),
+    ]:
+        found = api_client.get(f"{V5}/troubleTicket", params=[*params, ("description", "json-eq")]).json()
+        assert sorted(t["id"] for t in found) == sorted(t["id"] for t in expected), params
+    v4 = api_client.get(
+        f"{V4}/troubleTicket", params={"troubleTicketRelationship.id": "TT-8", "description": "json-eq"}
+    ).json()
+    assert [t["id"] for t in v4] == [first["id"]]

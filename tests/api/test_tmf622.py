@@ -338,3 +338,18 @@ def test_channel_reads_flat_in_v4_and_nested_in_v5(api_client: CheckedClient) ->
         f"{V4}/productOrder", params={"channel.name": "福田营业厅", "description": "channel"}
     ).json()
     assert [o["id"] for o in found] == [created["id"]]
+
+
+def test_filter_values_postgresql_cannot_hold_are_a_400(api_client: CheckedClient) -> None:
+    """NUL characters and numbers beyond NUMERIC's range: a TMF 400 on both databases, not a 500."""
+    price = "orderTotalPrice.price.taxIncludedAmount.value"
+    for parameter, value in [
+        ("description", "a\x00b"),  # a column
+        ("agreement.id", "a\x00b"),  # kept as JSON
+        ("description.regex", "a\x00"),
+        (price, "1e999999"),
+        (f"{price}.gt", "-1e-999999"),
+    ]:
+        response = api_client.get(f"{V5}/productOrder", params={parameter: value})
+        assert_tmf_error(response, 400, mentions=parameter)
+    assert api_client.get(f"{V5}/productOrder", params={price: "1e2"}).status_code == 200

@@ -50,7 +50,7 @@ DEFECT_VERSIONS: dict[str, tuple[str, ...]] = {"no-type-v5": ("v5",)}
 
 BASE = "/tmf-api/productOrderingManagement"
 
-# TMF622 product order lifecycle (copied from mappings/lifecycles.yaml; user guides v4.0.0/v5.0.0).
+# TMF622 product order lifecycle (copied from mappings/TMF622/lifecycles.yaml; user guides v4.0.0/v5.0.0).
 LIFECYCLE: dict[str, Any] = {
     "initial": ["acknowledged", "draft"],
     "final": ["rejected", "cancelled", "completed", "failed", "partial"],

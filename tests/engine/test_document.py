@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tmf_api.engine.document import build, render
-from tmf_api.engine.mapping import load_mapping
+from tmf_api.registry import load_mapping
 
 
 def test_round_trip_keeps_unmapped_attributes_and_nesting() -> None:

@@ -10,19 +10,13 @@ from tests.api.test_tmf621 import ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.fixtures.app import make_client
 from tests.fixtures.listener import FAST_DELIVERY, QUIET_S, Hub, Listener, event_types, subscribe
+from tmf_api.registry import ApiVersion, api_versions, load_mapping
 
 ORDERS_V4 = "/tmf-api/productOrderingManagement/v4"
 ORDERS_V5 = "/tmf-api/productOrderingManagement/v5"
 TICKETS_V5 = "/tmf-api/troubleTicket/v5"
-BASES = [
-    ORDERS_V4,
-    ORDERS_V5,
-    "/tmf-api/troubleTicket/v4",
-    TICKETS_V5,
-    "/tmf-api/customerBillManagement/v4",
-    "/tmf-api/customerBillManagement/v5",
-]
-BASE_PARAMS = [pytest.param(b, id=f"{b.split('/')[2]}-{b[-2:]}") for b in BASES]
+# Every API version the registry serves has a hub.
+BASE_PARAMS = [pytest.param(v.base_path, id=f"{v.api}-{v.version}") for v in api_versions()]
 
 
 @pytest.mark.parametrize("base", BASE_PARAMS)
@@ -30,6 +24,16 @@ def test_subscribe_and_unsubscribe_at_every_hub(hub: Hub, base: str) -> None:
     _, created = hub.subscribe(base, "eventType=NoSuchEvent")
     assert hub.client.delete(f"{base}/hub/{created['id']}").status_code == 204
     assert_tmf_error(hub.client.delete(f"{base}/hub/{created['id']}"), 404)
+
+
+@pytest.mark.parametrize("served", [pytest.param(v, id=f"{v.api}-{v.version}") for v in api_versions()])
+def test_queries_on_the_envelope_and_every_resource_are_accepted(hub: Hub, served: ApiVersion) -> None:
+    for resource, spec in load_mapping(served.api, served.version).resources.items():
+        if resource == "hub":
+            continue
+        query = f"eventType={spec.schema}CreateEvent&event.{resource}.id=x&eventTime.gt=2026-01-01T00:00:00Z"
+        _, created = hub.subscribe(served.base_path, query)
+        assert created["query"] == query
 
 
 @pytest.mark.parametrize("base", BASE_PARAMS)
@@ -40,6 +44,10 @@ def test_subscribe_and_unsubscribe_at_every_hub(hub: Hub, base: str) -> None:
         pytest.param("ftp://127.0.0.1/cb", None, id="ftp-callback"),
         pytest.param("http://127.0.0.1/cb", "state.like=x", id="unknown-operator"),
         pytest.param("http://127.0.0.1/cb", "fields=id", id="fields-in-query"),
+        # Filters a list refuses are refused here too, not accepted to never match.
+        pytest.param("http://127.0.0.1/cb", "colour=red", id="unknown-attribute"),
+        pytest.param("http://127.0.0.1/cb", "event.noSuchResource.id=1", id="unknown-resource"),
+        pytest.param("http://127.0.0.1/cb", "eventType=X&event.hub.id=1", id="the-hub-itself"),
     ],
 )
 def test_bad_subscriptions_are_400(hub: Hub, base: str, callback: str, query: str | None) -> None:

@@ -20,17 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tmf_api.registry import api_versions
 from tmf_api.specs import load_spec
 
 # (api, version, path of the official document relative to the tmf-reference folder)
-CASES: list[tuple[str, str, str]] = [
-    ("TMF622", "v4", "TMF622/v4/TMF622-ProductOrder-v4.0.0.swagger.json"),
-    ("TMF622", "v5", "TMF622/v5/TMF622-ProductOrdering-v5.0.0.oas.yaml"),
-    ("TMF621", "v4", "TMF621/v4/TMF621-TroubleTicket-v4.0.0.swagger.json"),
-    ("TMF621", "v5", "TMF621/v5/TMF621-Trouble_Ticket-v5.0.1.oas.yaml"),
-    ("TMF678", "v4", "TMF678/v4/TMF678-CustomerBill-v4.0.0.swagger.json"),
-    ("TMF678", "v5", "TMF678/v5/TMF678-CustomerBill-v5.0.0.oas.yaml"),
-]
+CASES: list[tuple[str, str, str]] = [(v.api, v.version, v.official) for v in api_versions() if v.official]
 
 METHODS = ("get", "put", "post", "patch", "delete")
 Schema = dict[str, Any]

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from sid_model import TroubleTicketNote, TroubleTicketStatusChange
 from tmf_api.engine.document import JSON
-from tmf_api.engine.mapping import MAPPINGS_ROOT
 from tmf_api.engine.resource import RequestContext, ResourceService, Rules, utcnow
 
 _DURATION = re.compile(
@@ -41,8 +40,10 @@ class ServiceLevel:
 
 @cache
 def service_levels() -> tuple[ServiceLevel, ...]:
-    """The trouble-ticket rules of mappings/service_levels.yaml, in order."""
-    with (MAPPINGS_ROOT / "service_levels.yaml").open(encoding="utf-8") as fh:
+    """The trouble-ticket rules of mappings/TMF621/service_levels.yaml, in order."""
+    from tmf_api.registry import manifest
+
+    with manifest("TMF621").data_file("service_levels.yaml").open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     return tuple(
         ServiceLevel(
@@ -60,7 +61,7 @@ def service_level_for(ticket: JSON) -> ServiceLevel:
         if level.matches(ticket):
             return level
     raise LookupError(
-        "mappings/service_levels.yaml has no rule matching every ticket (add one with `when: {}`)"
+        "mappings/TMF621/service_levels.yaml has no rule matching every ticket (add one with `when: {}`)"
     )
 
 

@@ -126,13 +126,14 @@ class EventHub:
         self.by_api: dict[str, list[ApiRuntime]] = {}
         for runtime in runtimes:
             self.by_api.setdefault(runtime.mapping.api, []).append(runtime)
-        # Event names each version emits: its own document's, or (TMF678 v4 defines none) the
-        # other generation's, in this version's envelope.
+        # Event names each version emits: its own document's, or those of the version its
+        # manifest names in `events_from` (TMF678 v4 defines none), in this version's envelope.
         self.names: dict[int, set[str]] = {}
         for api_runtimes in self.by_api.values():
-            every = set().union(*(event_names(r.spec) for r in api_runtimes))
+            by_version = {r.mapping.version: event_names(r.spec) for r in api_runtimes}
             for runtime in api_runtimes:
-                self.names[id(runtime)] = event_names(runtime.spec) or every
+                source = runtime.mapping.events_from or runtime.mapping.version
+                self.names[id(runtime)] = by_version.get(source, set())
         self.subscriptions = SubscriptionCache()
         for runtime in runtimes:
             runtime.change_listeners.append(self.record)
@@ -141,10 +142,14 @@ class EventHub:
                 hub.rules = Rules(prepare=_check_subscription)
 
     def event_type(self, runtime: ApiRuntime, service: ResourceService, change: Change) -> str | None:
+        """The event a change raises in this version, if its document (or events_from) defines it.
+
+        A state change's name is the manifest's when it names one (…StatusChangeEvent for
+        TMF621's `status`), else <Schema>StateChangeEvent, whatever the attribute is called.
+        """
         name = service.schema.name or ""
         if change.kind == "stateChange":
-            attribute = service.lifecycle.attribute if service.lifecycle else "state"
-            candidate = f"{name}{'Status' if attribute == 'status' else 'State'}ChangeEvent"
+            candidate = service.resource.state_change_event or f"{name}StateChangeEvent"
         else:
             candidate = f"{name}{_KIND_SUFFIX[change.kind]}"
         return candidate if candidate in self.names[id(runtime)] else None
@@ -153,21 +158,19 @@ class EventHub:
         """Events a state reaches besides the state change (e.g. TroubleTicketResolvedEvent)."""
         if change.kind != "stateChange":
             return []
-        state = service.state_of(change.row)
-        names = service.resource.options.get("state_events", {}).get(state, [])
-        return [n for n in ([names] if isinstance(names, str) else names) if n in self.names[id(runtime)]]
+        names = service.resource.state_events.get(service.state_of(change.row) or "", ())
+        return [n for n in names if n in self.names[id(runtime)]]
 
     def record(self, session: Session, change: Change) -> None:
         if change.resource == "hub":
             self.subscriptions.hub_changed(session, change.api)
             return
-        api = next(
-            (a for a, rs in self.by_api.items() if any(change.resource in r.services for r in rs)), None
-        )
-        runtimes = [r for r in self.by_api.get(api or "", []) if change.resource in r.services]
+        # The change's own API (set by the runtime that reported it): two APIs may well have
+        # collections of the same name.
+        runtimes = [r for r in self.by_api.get(change.api, []) if change.resource in r.services]
         if not runtimes:
             return
-        api = runtimes[0].mapping.api
+        api = change.api
         subscriptions = self.subscriptions.get(session, api, [r.mapping.version for r in runtimes])
         if not subscriptions:
             return
@@ -265,6 +268,37 @@ def _check_subscription(service: ResourceService, session: Session, row: Any, bo
             raise bad_request(f"query: {error.message}") from None
         if query.fields is not None or query.sort:
             raise bad_request("query: a subscription filters events; fields and sort do not apply")
+        for condition in query.conditions:
+            _check_event_path(service, condition.path)
+
+
+# Members of the event envelope a query may filter on (TMF630 part 2, v4 and v5 spellings).
+ENVELOPE = frozenset(
+    {
+        "@type", "correlationId", "description", "domain", "eventId", "eventTime", "eventType",
+        "fieldPath", "href", "id", "priority", "timeOccurred", "timeOcurred", "title",
+    }
+)  # fmt: skip
+
+
+def _check_event_path(hub: ResourceService, path: str) -> None:
+    """A query names the envelope, or `event.<resource>.<attribute>` of one of this API's resources,
+    as a list filter names attributes: anything else would silently never match, so it is a 400."""
+    head, _, rest = path.partition(".")
+    if head != "event":
+        if path not in ENVELOPE:
+            raise bad_request(
+                f"query: {path!r} is no attribute of an event; filter on {', '.join(sorted(ENVELOPE))} "
+                "or event.<resource>.<attribute>"
+            )
+        return
+    resource, _, attribute = rest.partition(".")
+    target = hub.runtime.services.get(resource) if resource != "hub" else None
+    if target is None:
+        known = ", ".join(p for p in hub.runtime.services if p != "hub")
+        raise bad_request(f"query: {path!r}: this API's events carry {known}, not {resource!r}")
+    if attribute and target.schema.walk(attribute) is None:
+        raise bad_request(f"query: {path!r}: {target.schema.name} has no attribute {attribute!r}")
 
 
 def receive_event(

@@ -1,22 +1,27 @@
-"""Declarative API ⇄ SID mappings (mappings/<API>_<version>.yaml), loaded and checked once."""
+"""Declarative API ⇄ SID mappings, assembled per API version and checked once.
+
+Each resource has one mapping file (mappings/<API>/<resource>.yaml) holding its v4 form; the
+other generation's differences are an overlay in the same file (`versions: {v5: …}`), applied as
+a JSON Merge Patch (RFC 7386). Nodes may start from the shared templates in
+mappings/common/nodes.yaml (`like: RelatedParty`). tmf_api.registry finds the files.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapper
 
 import sid_model
 from sid_model.base import Base
+from tmf_api.resources import data_dir
 
-MAPPINGS_ROOT = Path(__file__).resolve().parents[2] / "mappings"
+MAPPINGS_ROOT: Path = data_dir("mappings")
 
 # Marker for the resource's own href, rendered from the request rather than stored.
 HREF = "$href"
@@ -60,6 +65,21 @@ class Node:
                 return col
         return None
 
+    def place(self, dotted: str) -> tuple[Node, ColumnAttribute] | None:
+        """The node and column holding an attribute path, through child collections; None when
+        the path is kept in a JSON `extension` document instead."""
+        col = self.column_for(dotted)
+        if col is not None:
+            return self, col
+        first, _, rest = dotted.partition(".")
+        coll = self.collections.get(first)
+        if coll is None:
+            return None
+        if coll.scalar:
+            scalar = coll.node.column_for(coll.scalar) if not rest else None
+            return (coll.node, scalar) if scalar is not None else None
+        return coll.node.place(rest) if rest else None
+
 
 @dataclass(frozen=True)
 class ResourceMapping:
@@ -80,7 +100,13 @@ class ResourceMapping:
     # Columns whose fixed values select this resource's rows in a shared table (e.g. the hub's
     # subscriptions of one API version); set on create, required on every read.
     scope: dict[str, Any]
+    # Filterable attributes whose column deliberately has no index: {attribute path: why}.
+    unindexed: dict[str, str]
     options: dict[str, Any]
+    # Event names this resource's changes raise besides the defaults (tmf_api.engine.events):
+    # the state change event's name, and further events on reaching a state.
+    state_change_event: str | None = None
+    state_events: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,9 @@ class ApiMapping:
     name: str
     resources: dict[str, ResourceMapping]
     nodes: dict[str, Node]
+    lifecycles: dict[str, Lifecycle] = field(default_factory=dict)
+    # The version whose event names this one sends when its own document defines none.
+    events_from: str | None = None
 
     @property
     def base_path(self) -> str:
@@ -134,7 +163,17 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
     return Node(name, entity, columns, collections, has_href)
 
 
-def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
+def parse_mapping(
+    raw: dict[str, Any],
+    lifecycles: dict[str, Lifecycle] | None = None,
+    events: dict[str, Any] | None = None,
+) -> ApiMapping:
+    """The checked mapping of one API version from its assembled form (see `assemble`).
+
+    `events` holds the manifest's event names per resource (`state_change`, `on_state`).
+    """
+    lifecycles = lifecycles or {}
+    events = events or {}
     nodes = {name: _load_node(name, spec) for name, spec in raw["nodes"].items()}
     for node in nodes.values():
         for coll in node.collections.values():
@@ -157,12 +196,19 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
         "patchable",
         "references",
         "scope",
+        "unindexed",
     }
     for path, spec in raw["resources"].items():
         node = nodes[spec["node"]]
         for key in ("on_create", "on_update", "scope"):
             for column in spec.get(key, {}):
                 _python_type(sa_inspect(node.entity), column, f"resource {path}, {key}")
+        unindexed = dict(spec.get("unindexed", {}))
+        for attr, reason in unindexed.items():
+            if node.place(attr) is None:
+                raise ValueError(f"resource {path}, unindexed: {node.name} maps no column for {attr!r}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"resource {path}, unindexed: {attr!r} needs a reason")
         resources[path] = ResourceMapping(
             path=path,
             node=node,
@@ -177,49 +223,122 @@ def parse_mapping(raw: dict[str, Any]) -> ApiMapping:
             patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
             references=dict(spec.get("references", {})),
             scope=dict(spec.get("scope", {})),
+            unindexed=unindexed,
             options={k: v for k, v in spec.items() if k not in known},
+            state_change_event=events.get(path, {}).get("state_change"),
+            state_events={
+                state: tuple([names] if isinstance(names, str) else names)
+                for state, names in events.get(path, {}).get("on_state", {}).items()
+            },
         )
     for path, resource in resources.items():
         for target in resource.references.values():
             if target not in resources:
                 raise ValueError(f"resource {path}: references unknown resource {target!r}")
-    return ApiMapping(raw["api"], raw["version"], raw["name"], resources, nodes)
+        if resource.lifecycle and resource.lifecycle not in lifecycles:
+            raise ValueError(f"resource {path}: unknown lifecycle {resource.lifecycle!r}")
+    for path in events:
+        if path not in resources:
+            raise ValueError(f"events named for unknown resource {path!r}")
+    return ApiMapping(
+        raw["api"], raw["version"], raw["name"], resources, nodes, lifecycles, raw.get("events_from")
+    )
 
 
-def _with_hub(raw: dict[str, Any]) -> dict[str, Any]:
-    """Add the generic hub resource (mappings/hub.yaml) to an API version's mapping."""
-    with (MAPPINGS_ROOT / "hub.yaml").open(encoding="utf-8") as fh:
-        hub = yaml.safe_load(fh)
-    names = hub["schemas"]["v4" if raw["version"] == "v4" else "v5"]
-    raw = dict(raw)
-    raw["nodes"] = dict(raw["nodes"]) | {"EventSubscription": hub["node"]}
-    raw["resources"] = dict(raw["resources"]) | {
-        "hub": {
-            "node": "EventSubscription",
-            **names,
-            "server_owned": hub["server_owned"],
-            "on_create": hub["on_create"],
-            "scope": {"api": raw["api"], "version": raw["version"]},
-        }
+def merge_overlay(base: Any, overlay: Any) -> Any:
+    """JSON Merge Patch (RFC 7386): `null` removes, objects merge, anything else replaces."""
+    if not isinstance(overlay, dict):
+        return overlay
+    result = dict(base) if isinstance(base, dict) else {}
+    for key, value in overlay.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_overlay(result.get(key), value)
+    return result
+
+
+def _for_version(spec: dict[str, Any], version: str) -> dict[str, Any]:
+    """A mapping part with its overlay for `version` applied, and the overlays dropped."""
+    base = {k: v for k, v in spec.items() if k != "versions"}
+    overlay = (spec.get("versions") or {}).get(version)
+    merged: dict[str, Any] = merge_overlay(base, overlay) if overlay else base
+    return merged
+
+
+def _node_for_version(
+    name: str,
+    spec: dict[str, Any],
+    overlay: dict[str, Any] | None,
+    version: str,
+    templates: dict[str, Any],
+    where: str,
+) -> dict[str, Any]:
+    """A node for `version`: its template (if `like`), then the node itself, then its overlay."""
+    node = dict(spec)
+    template_name = node.pop("like", None)
+    if template_name is not None:
+        if template_name not in templates:
+            raise ValueError(f"{where}: node {name} is like unknown template {template_name!r}")
+        node = merge_overlay(_for_version(templates[template_name], version), node)
+    if overlay:
+        node = merge_overlay(node, overlay)
+    if "entity" not in node or "attributes" not in node:
+        raise ValueError(f"{where}: node {name} needs an entity and attributes")
+    return node
+
+
+def assemble(
+    api: str,
+    version: str,
+    name: str,
+    resource_files: dict[str, dict[str, Any]],
+    templates: dict[str, Any],
+    hub: dict[str, Any],
+) -> dict[str, Any]:
+    """One API version's mapping from its per-resource files, overlays applied, hub added.
+
+    `resource_files` maps a collection path to its file's content; a file with `only: [v5]`
+    belongs to those versions alone. Two files may name the same node only if they define it alike.
+    """
+    resources: dict[str, Any] = {}
+    nodes: dict[str, Any] = {}
+    for path, raw in resource_files.items():
+        where = f"{api} {path}"
+        unknown = set(raw) - {"only", "resource", "nodes", "versions"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+        if version not in raw.get("only", [version]):
+            continue
+        overlay = (raw.get("versions") or {}).get(version) or {}
+        resources[path] = merge_overlay(raw["resource"], overlay.get("resource") or {})
+        for node_name, spec in raw.get("nodes", {}).items():
+            node_overlay = (overlay.get("nodes") or {}).get(node_name)
+            node = _node_for_version(node_name, spec, node_overlay, version, templates, where)
+            if node_name in nodes and nodes[node_name] != node:
+                raise ValueError(f"{where}: node {node_name} is defined differently by another resource")
+            nodes[node_name] = node
+        for node_name in overlay.get("nodes") or {}:
+            if node_name not in raw.get("nodes", {}):
+                raise ValueError(f"{where}: the {version} overlay changes unknown node {node_name!r}")
+    # The generic TMF630 part 2 hub (mappings/common/hub.yaml), in every API version.
+    nodes["EventSubscription"] = hub["node"]
+    resources["hub"] = {
+        "node": "EventSubscription",
+        **hub["schemas"]["v4" if version == "v4" else "v5"],
+        "server_owned": hub["server_owned"],
+        "on_create": hub["on_create"],
+        "scope": {"api": api, "version": version},
     }
-    return raw
+    return {"api": api, "version": version, "name": name, "resources": resources, "nodes": nodes}
 
 
-@cache
-def load_mapping(api: str, version: str) -> ApiMapping:
-    with (MAPPINGS_ROOT / f"{api}_{version}.yaml").open(encoding="utf-8") as fh:
-        return parse_mapping(_with_hub(yaml.safe_load(fh)))
-
-
-@cache
-def load_lifecycles() -> dict[str, Lifecycle]:
-    with (MAPPINGS_ROOT / "lifecycles.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+def parse_lifecycles(raw: dict[str, Any]) -> dict[str, Lifecycle]:
     return {name: Lifecycle(name, spec) for name, spec in raw.items()}
 
 
 class Lifecycle:
-    """A state machine read from mappings/lifecycles.yaml."""
+    """A state machine read from an API's lifecycles (mappings/<API>/lifecycles.yaml)."""
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name = name
@@ -281,7 +400,11 @@ def parse_datetime(value: str, where: str) -> dt.datetime:
 
 def format_datetime(value: dt.datetime) -> str:
     value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime("%Y"): it does not pad years below 1000 to four digits ("404-08-23").
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def to_json_value(value: Any) -> Any:

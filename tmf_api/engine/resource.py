@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sid_model.base import Base
 from tmf_api.engine import patch as patching
 from tmf_api.engine.document import JSON, build, copy_json, render
-from tmf_api.engine.mapping import ApiMapping, Lifecycle, ResourceMapping, load_lifecycles
+from tmf_api.engine.mapping import ApiMapping, Lifecycle, ResourceMapping
 from tmf_api.engine.query import Query
 from tmf_api.engine.schema import SchemaView, fill_types
 from tmf_api.engine.sqlfilter import FilterCompiler
@@ -79,10 +79,9 @@ class ApiRuntime:
         self.settings = settings
         # v5 requires `@type` on every object; rows written through v4 may not have them.
         self.fill_types = mapping.version != "v4"
-        lifecycles = load_lifecycles()
         self.services: dict[str, ResourceService] = {}
         for path, resource in mapping.resources.items():
-            lifecycle = lifecycles[resource.lifecycle] if resource.lifecycle else None
+            lifecycle = mapping.lifecycles[resource.lifecycle] if resource.lifecycle else None
             self.services[path] = ResourceService(self, resource, lifecycle)
         self.change_listeners: list[Callable[[Session, Change], None]] = []
 

@@ -4,17 +4,35 @@ A path is first checked against the resource's schema (unknown attribute: 400), 
 a mapped column becomes a column predicate, a child collection an EXISTS on the child table, and
 anything else a JSON-path predicate on the row's `extension` document. Values are bound
 parameters, converted to the attribute's type first (a value that does not fit: 400).
+
+On PostgreSQL an equality on an extension path (or a comma list of them) is a JSONB containment
+instead, `extension @> '{"a": [{"b": "v"}]}'`, which the GIN index on the root tables' `extension`
+serves; every other operator, and SQLite, extracts the value at the path row by row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Numeric, and_, cast, func, literal_column, not_, or_, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Numeric,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import type_coerce
@@ -25,6 +43,8 @@ from tmf_api.engine.schema import PathStep, SchemaView
 from tmf_api.errors import bad_request
 
 _SCALARS = {"string", "integer", "number", "boolean"}
+# Decimal exponents beyond this are no amount or quantity, and overflow PostgreSQL's NUMERIC.
+_MAX_EXPONENT = 1000
 
 
 def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> list[PathStep]:
@@ -44,6 +64,9 @@ def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> lis
 def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op) -> Any:
     """The filter value as the type it is compared with."""
     where = f"Query parameter {parameter!r}"
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL: refused on both databases alike.
+        raise bad_request(f"{where}: the value must not contain NUL characters")
     if op is Op.REGEX:
         try:
             re.compile(value)
@@ -65,7 +88,10 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
         if target is int:
             return int(value)
         if target is decimal.Decimal:
-            return decimal.Decimal(value)
+            number = decimal.Decimal(value)
+            if number.is_finite() and abs(number.adjusted()) > _MAX_EXPONENT:
+                raise ValueError(f"{where}: {value!r} is out of range")
+            return number
         if target is bool:
             if value not in ("true", "false"):
                 raise ValueError(f"{where} must be true or false")
@@ -129,6 +155,28 @@ class _JsonPaths:
         return func.json_each(doc, "$" + "".join(f'."{p}"' for p in path)).table_valued("value")
 
 
+def _containment_document(steps: Sequence[PathStep], value: Any) -> str | None:
+    """The JSON text `{"a": [{"b": value}]}` that contains `value` at the path `steps`, arrays
+    where the schema has arrays; None when the value has no exact JSON form (NaN, infinities).
+
+    Containment in an array means "some element contains", which is what a TMF filter across an
+    array asks and what the row-by-row form tests, for documents of the schema's shape.
+    """
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return None
+        text = str(value)  # exact: a float would round long decimals
+    elif isinstance(value, bool | int | str):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        return None
+    for step in reversed(steps):
+        if step.is_array:
+            text = f"[{text}]"
+        text = f"{{{json.dumps(step.name, ensure_ascii=False)}: {text}}}"
+    return text
+
+
 class FilterCompiler:
     """Compiles Conditions and SortKeys for one resource (its root mapping Node and schema)."""
 
@@ -187,6 +235,11 @@ class FilterCompiler:
     def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
         leaf = steps[-1].schema.element
         values = [_typed(v, leaf, None, cond.parameter, cond.op) for v in cond.values]
+        if self.json.pg and cond.op is Op.EQ:
+            documents = [_containment_document(steps, v) for v in values]
+            if all(d is not None for d in documents):
+                jsonb = type_coerce(doc, JSONB)
+                return cast_bool(or_(*(jsonb.contains(cast(literal(d, String), JSONB)) for d in documents)))
         # Split the path at arrays: each array becomes one EXISTS over its elements.
         prefix: list[str] = []
         for index, step in enumerate(steps):
