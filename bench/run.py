@@ -122,6 +122,7 @@ class Server:
         out = self.log.open("wb")
         self.proc = subprocess.Popen(self.command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
+        answered_at: float | None = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
@@ -129,9 +130,11 @@ class Server:
                 )
             with contextlib.suppress(httpx.HTTPError):
                 answered = httpx.get(f"{self.base_url}{BASE}?limit=1", timeout=5).status_code < 500
-                # With several workers, wait until each has started serving.
-                if answered and len(self.worker_pids()) >= self.workers:
-                    return
+                # With several workers, wait (a while) until each has started serving.
+                if answered:
+                    answered_at = answered_at or time.monotonic()
+                    if len(self.worker_pids()) >= self.workers or time.monotonic() - answered_at > 30:
+                        return
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(
@@ -149,9 +152,8 @@ class Server:
     def worker_pids(self) -> list[int]:
         """The processes serving requests: the children when uvicorn supervises workers."""
         tree = self.pids()
-        if self.workers <= 1:
-            return tree[:1]
-        return [pid for pid in tree[1:] if proc_status(pid).get("VmRSS", 0) > 30 * 1024]
+        children = [pid for pid in tree[1:] if proc_status(pid).get("VmRSS", 0) > 30 * 1024]
+        return children if self.workers > 1 and children else tree[:1]
 
     def cpu(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids())
@@ -793,6 +795,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"in {time.perf_counter() - t1:.1f} s",
                 flush=True,
             )
+        serving = {server.name: len(server.worker_pids()) for server in servers}
+        if len(set(serving.values())) > 1 or any(n != args.workers for n in serving.values()):
+            # e.g. a `tmf serve` that accepts --workers but does not start processes yet
+            print(f"WARNING: worker processes serving: {serving} (asked for {args.workers})", flush=True)
         equivalence = check_equivalence(servers[0], servers[1], work) if len(servers) == 2 else {}
         if equivalence:
             print(f"equivalence check: {json.dumps(equivalence, ensure_ascii=False)}", flush=True)
@@ -822,6 +828,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(results)
         targets = evaluate_targets(results, db_info["database"], args.orders)
+        if len(set(serving.values())) > 1:
+            for t in targets:
+                t["target"] += f" [worker processes differ: {serving}]"
         print()
         for t in targets:
             verdict = "PASS" if t["met"] else "MISS"
@@ -847,6 +856,7 @@ def main(argv: list[str] | None = None) -> int:
                 "list_query": list_query,
             },
             "equivalence": equivalence,
+            "worker_processes": serving,
             "results": [asdict(r) for r in results],
             "targets": targets,
         }
