@@ -3,6 +3,7 @@ as the TMF622 v5 server by hand, with no validation, no mapping engine and no Co
 
     python bench/bare_app.py --port 8081 --database-url sqlite:///var/bench.db
 
+Database work runs in Starlette's thread pool, as our server's does in Connexion's.
 POST inserts the order row and its child rows and returns the stored order as JSON; GET by id
 selects the order with its children (selectinload); the list applies the same WHERE (state,
 EXISTS on product_order_item.action, order_date >), ORDER BY order_date DESC, pk, LIMIT/OFFSET and
@@ -15,12 +16,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload, sessionmaker
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -141,8 +146,8 @@ def _order_options() -> list[Any]:
     ]
 
 
-def create_app(database_url: str) -> Starlette:
-    engine = make_engine(database_url)
+def create_app(database_url: str, pool_size: int | None = None) -> Starlette:
+    engine = make_engine(database_url, pool_size=pool_size)
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
 
     async def create(request: Request) -> Response:
@@ -206,13 +211,18 @@ def create_app(database_url: str) -> Starlette:
             )
             for position, note in enumerate(body.get("note") or [])
         ]
-        with sessions.begin() as session:
-            session.add(order)
-            session.flush()
-            doc = order_doc(order, _base_url(request))
+        def store() -> dict[str, Any]:
+            with sessions.begin() as session:
+                session.add(order)
+                session.flush()
+                return order_doc(order, _base_url(request))
+
+        doc = await run_in_threadpool(store)
         return _json(doc, 201, {"Location": doc["href"]})
 
-    async def retrieve(request: Request) -> Response:
+    # Sync endpoints: Starlette runs them in its thread pool, as Connexion does our sync handlers,
+    # so both servers overlap their database waits the same way.
+    def retrieve(request: Request) -> Response:
         id_ = request.path_params["id"]
         with sessions.begin() as session:
             order = session.scalars(
@@ -222,7 +232,7 @@ def create_app(database_url: str) -> Starlette:
                 return _json({"code": "404", "reason": "Not found", "message": f"No ProductOrder {id_}"}, 404)
             return _json(order_doc(order, _base_url(request)))
 
-    async def list_(request: Request) -> Response:
+    def list_(request: Request) -> Response:
         params = request.query_params
         offset = int(params.get("offset", "0"))
         limit = int(params.get("limit", "100"))
@@ -276,8 +286,35 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (uvicorn)")
+    parser.add_argument("--pool-size", type=int, help="database connections kept open per worker")
     args = parser.parse_args()
-    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers == 1:
+        app = create_app(args.database_url, args.pool_size)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        return
+    # Several workers: uvicorn imports the app in each process, by name.
+    os.environ[URL_VARIABLE] = args.database_url
+    if args.pool_size:
+        os.environ[POOL_VARIABLE] = str(args.pool_size)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    uvicorn.run(
+        "bare_app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+    )
+
+
+URL_VARIABLE = "BARE_DATABASE_URL"
+POOL_VARIABLE = "BARE_POOL_SIZE"
+
+
+def app_from_environment() -> Starlette:
+    pool = os.environ.get(POOL_VARIABLE)
+    return create_app(os.environ[URL_VARIABLE], int(pool) if pool else None)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from sid_model.customer_bill import (
 from sid_model.events import (
     EventDelivery,
     EventDeliveryAttempt,
+    EventHubGeneration,
     EventRecord,
     EventSubscription,
     ReceivedEvent,
@@ -47,6 +48,7 @@ __all__ = [
     "CustomerBillRelatedParty",
     "EventDelivery",
     "EventDeliveryAttempt",
+    "EventHubGeneration",
     "EventRecord",
     "EventSubscription",
     "ProductOrder",

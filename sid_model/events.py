@@ -28,6 +28,20 @@ class EventSubscription(Base, Identified, Extensible):
     creation_date: Mapped[dt.datetime | None] = mapped_column()
 
 
+class EventHubGeneration(Base):
+    """A counter per API, moved by every change to its hub's subscriptions (in the same transaction).
+
+    Servers cache an API's subscriptions and re-read them only when this counter moved, so the
+    outbox need not read every subscription on every change; several processes on one database
+    see each other's hub changes through it.
+    """
+
+    __tablename__ = "event_hub_generation"
+
+    api: Mapped[str] = mapped_column(String(20), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class EventRecord(Base):
     """One event as it was when its change committed, rendered for one API version."""
 

@@ -86,6 +86,7 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
 
     Raises ValueError naming the attribute when a value does not fit its column.
     """
+    existing = row is not None
     if row is None:
         row = node.entity()
     rest = copy_json(doc)
@@ -95,10 +96,14 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         setattr(row, col.column, convert_scalar(value, col.python_type, where + col.dotted))
     for name, coll in node.collections.items():
         value = rest.pop(name, None)
+        # An update refills the stored child rows in order, so unchanged children cost no SQL and
+        # changed ones an UPDATE, instead of deleting and re-inserting every child on each PATCH.
+        previous: list[Any] = list(getattr(row, coll.relationship)) if existing else []
         children: list[Base] = []
         if coll.scalar:
             if value is not None:
-                child = build(coll.node, {coll.scalar: value}, where=f"{where}{name}")
+                reused = previous[0] if previous else None
+                child = build(coll.node, {coll.scalar: value}, reused, where=f"{where}{name}")
                 children.append(child)
         elif value is not None:
             if not isinstance(value, list):
@@ -106,7 +111,8 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
             for position, item in enumerate(value):
                 if not isinstance(item, dict):
                     raise ValueError(f"{where}{name}[{position}] must be an object")
-                child = build(coll.node, item, where=f"{where}{name}[{position}].")
+                reused = previous[position] if position < len(previous) else None
+                child = build(coll.node, item, reused, where=f"{where}{name}[{position}].")
                 child.position = position  # type: ignore[attr-defined]
                 children.append(child)
         setattr(row, coll.relationship, children)

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sid_model import EventDelivery, EventRecord, EventSubscription, ReceivedEvent
+from sid_model import EventDelivery, EventHubGeneration, EventRecord, EventSubscription, ReceivedEvent
 from tmf_api.engine.document import JSON
 from tmf_api.engine.mapping import format_datetime
 from tmf_api.engine.match import matches
-from tmf_api.engine.query import Query, parse_query
+from tmf_api.engine.query import Op, Query, parse_query
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import TMFError, bad_request
 
@@ -41,6 +44,74 @@ _KIND_SUFFIX = {
 @lru_cache(maxsize=4096)
 def _parsed(query: str) -> Query:
     return parse_query(query)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """What the outbox needs of a subscription, read once per hub change."""
+
+    pk: int
+    version: str
+    query: Query
+    # The event types its `eventType=` condition admits; None when it names none (any type).
+    event_types: frozenset[str] | None
+
+    def wants(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
+
+
+def _subscriber(pk: int, version: str, query: str | None) -> Subscriber:
+    parsed = _parsed(query or "")
+    types: frozenset[str] | None = None
+    for condition in parsed.conditions:
+        if condition.path == "eventType" and condition.op is Op.EQ:
+            types = frozenset(condition.values) if types is None else types & frozenset(condition.values)
+    return Subscriber(pk, version, parsed, types)
+
+
+class SubscriptionCache:
+    """Each API's subscriptions, read from the database only when its hub changed.
+
+    Every hub change moves the API's row in event_hub_generation in the change's own transaction
+    (`hub_changed`); `get` reads that one row by primary key and re-reads the subscriptions
+    (filtered by API and version in SQL) only when the counter differs from the cached one. The
+    counter is read before the subscriptions, so a hub change committed in between costs one
+    more re-read, never a stale cache; other processes' hub changes are seen the same way.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: dict[str, tuple[int | None, list[Subscriber]]] = {}
+
+    def get(self, session: Session, api: str, versions: list[str]) -> list[Subscriber]:
+        generation = session.scalar(
+            select(EventHubGeneration.generation).where(EventHubGeneration.api == api)
+        )
+        key = f"{api} {','.join(sorted(versions))}"
+        with self._lock:
+            cached = self._cached.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = session.execute(
+            select(EventSubscription.pk, EventSubscription.version, EventSubscription.query).where(
+                EventSubscription.api == api, EventSubscription.version.in_(versions)
+            )
+        ).all()
+        subscribers = [_subscriber(pk, version, query) for pk, version, query in rows]
+        with self._lock:
+            self._cached[key] = (generation, subscribers)
+        return subscribers
+
+    @staticmethod
+    def hub_changed(session: Session, api: str) -> None:
+        dialect = session.get_bind().dialect.name
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(EventHubGeneration)
+        session.execute(
+            upsert.values(api=api, generation=1).on_conflict_do_update(
+                index_elements=[EventHubGeneration.api],
+                set_={"generation": EventHubGeneration.generation + 1},
+            )
+        )
 
 
 def event_names(spec: dict[str, Any]) -> set[str]:
@@ -63,6 +134,7 @@ class EventHub:
             for runtime in api_runtimes:
                 source = runtime.mapping.events_from or runtime.mapping.version
                 self.names[id(runtime)] = by_version.get(source, set())
+        self.subscriptions = SubscriptionCache()
         for runtime in runtimes:
             runtime.change_listeners.append(self.record)
             hub = runtime.services.get("hub")
@@ -91,6 +163,7 @@ class EventHub:
 
     def record(self, session: Session, change: Change) -> None:
         if change.resource == "hub":
+            self.subscriptions.hub_changed(session, change.api)
             return
         # The change's own API (set by the runtime that reported it): two APIs may well have
         # collections of the same name.
@@ -98,7 +171,7 @@ class EventHub:
         if not runtimes:
             return
         api = change.api
-        subscriptions = session.scalars(select(EventSubscription).where(EventSubscription.api == api)).all()
+        subscriptions = self.subscriptions.get(session, api, [r.mapping.version for r in runtimes])
         if not subscriptions:
             return
         now = utcnow()
@@ -115,7 +188,7 @@ class EventHub:
             document = service.document(change.row, ctx)
             for event_type in types:
                 envelope = self.envelope(runtime, service, event_type, document, now, change)
-                targets = [s for s in mine if matches(envelope, _parsed(s.query or ""))]
+                targets = [s for s in mine if s.wants(event_type) and matches(envelope, s.query)]
                 if targets:
                     self._write(session, runtime, event_type, envelope, now, targets)
 
@@ -154,7 +227,7 @@ class EventHub:
         event_type: str,
         envelope: JSON,
         now: dt.datetime,
-        targets: list[EventSubscription],
+        targets: list[Subscriber],
     ) -> None:
         record = EventRecord(
             event_id=envelope["eventId"],

@@ -1,0 +1,274 @@
+"""SQL statements per operation, pinned: a change that adds queries to a request fails here.
+
+Every statement the server sends is counted with a SQLAlchemy `before_cursor_execute` listener
+around one request (as NetBox pins its query counts). Each operation runs twice on fresh data
+and the second run is counted, so one-off work (caches filling) stays out of the figures. The
+expected numbers are the table below, the same on SQLite and PostgreSQL; no hub subscriptions
+exist, so the outbox costs its one look-up of the hub generation per change.
+
+To see the current figures after an intended change: run this module and read the failures.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+
+from tests.api.test_tmf621 import ticket_v4, ticket_v5
+from tests.api.test_tmf622 import order_v4, order_v5
+from tests.api.test_tmf678 import bill_on_demand, complete_order, price
+from tests.fixtures.app import CheckedClient, make_client
+from tmf_api.registry import api_versions
+
+ORDERS = "/tmf-api/productOrderingManagement"
+TICKETS = "/tmf-api/troubleTicket"
+BILLS = "/tmf-api/customerBillManagement"
+MERGE = "application/merge-patch+json"
+
+# (API, version, resource, operation): SQL statements of one request. Reading an order is its row,
+# then one batched SELECT per child collection (items, nested items, parties, notes, external ids,
+# channels): 7. A create is one INSERT per table it fills (child rows batched); a PATCH of one
+# attribute the reads plus one UPDATE; every change adds the outbox's hub-generation look-up. A
+# delete still deletes each loaded child row itself (the ORM does, despite ON DELETE CASCADE).
+TMF622_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "productOrder", "create"): 5,
+    ("v4", "productOrder", "retrieve"): 7,
+    ("v4", "productOrder", "list"): 8,
+    ("v4", "productOrder", "patch"): 9,
+    ("v4", "productOrder", "delete"): 12,
+    ("v5", "productOrder", "create"): 5,
+    ("v5", "productOrder", "retrieve"): 7,
+    ("v5", "productOrder", "list"): 8,
+    ("v5", "productOrder", "patch"): 9,
+    ("v5", "productOrder", "delete"): 12,
+    ("v4", "cancelProductOrder", "create"): 21,
+    ("v4", "cancelProductOrder", "retrieve"): 1,
+    ("v4", "cancelProductOrder", "list"): 2,
+    ("v5", "cancelProductOrder", "create"): 21,
+    ("v5", "cancelProductOrder", "retrieve"): 1,
+    ("v5", "cancelProductOrder", "list"): 2,
+    ("v5", "hub", "create"): 2,
+    ("v5", "hub", "delete"): 3,
+}
+TMF621_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "troubleTicket", "create"): 6,
+    ("v4", "troubleTicket", "retrieve"): 6,
+    ("v4", "troubleTicket", "list"): 7,
+    ("v4", "troubleTicket", "patch"): 8,
+    ("v4", "troubleTicket", "delete"): 12,
+    ("v5", "troubleTicket", "create"): 6,
+    ("v5", "troubleTicket", "retrieve"): 6,
+    ("v5", "troubleTicket", "list"): 7,
+    ("v5", "troubleTicket", "patch"): 8,
+    ("v5", "troubleTicket", "delete"): 12,
+    ("v5", "troubleTicketSpecification", "create"): 2,
+    ("v5", "troubleTicketSpecification", "retrieve"): 2,
+    ("v5", "troubleTicketSpecification", "list"): 3,
+    ("v5", "troubleTicketSpecification", "patch"): 4,
+    ("v5", "troubleTicketSpecification", "delete"): 4,
+}
+TMF678_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "customerBillOnDemand", "create"): 9,
+    ("v4", "customerBillOnDemand", "retrieve"): 1,
+    ("v4", "customerBillOnDemand", "list"): 2,
+    ("v4", "customerBill", "retrieve"): 2,
+    ("v4", "customerBill", "list"): 3,
+    ("v4", "customerBill", "patch"): 4,
+    ("v4", "appliedCustomerBillingRate", "retrieve"): 1,
+    ("v4", "appliedCustomerBillingRate", "list"): 2,
+    ("v5", "customerBillOnDemand", "create"): 9,
+    ("v5", "customerBillOnDemand", "retrieve"): 1,
+    ("v5", "customerBillOnDemand", "list"): 2,
+    ("v5", "customerBill", "retrieve"): 2,
+    ("v5", "customerBill", "list"): 3,
+    ("v5", "customerBill", "patch"): 4,
+    ("v5", "appliedCustomerBillingRate", "retrieve"): 1,
+    ("v5", "appliedCustomerBillingRate", "list"): 2,
+}
+# One table per API (tests/test_registry.py: no typed lists of several APIs).
+EXPECTED: dict[tuple[str, str, str, str], int] = (
+    {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
+    | {("TMF621", *key): count for key, count in TMF621_COUNTS.items()}
+    | {("TMF678", *key): count for key, count in TMF678_COUNTS.items()}
+)
+
+
+BASES = {served.api: f"/tmf-api/{served.name}" for served in api_versions()}
+
+
+@dataclass
+class Call:
+    """One request to count: method, URL, JSON body, content type, the status it must answer."""
+
+    method: str
+    url: str
+    body: Any = None
+    content_type: str = "application/json"
+    status: int = 200
+
+
+def _marker() -> str:
+    return f"count-{uuid.uuid4().hex[:10]}"
+
+
+def _created(client: CheckedClient, url: str, body: Any) -> dict[str, Any]:
+    response = client.post(url, json=body)
+    assert response.status_code == 201, response.text
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Callable[[str], Any]:
+    """A function of a marker giving a create body for the resource."""
+    v5 = version == "v5"
+    if resource == "productOrder":
+        return order_v5 if v5 else order_v4
+    if resource == "troubleTicket":
+        return ticket_v5 if v5 else ticket_v4
+    if resource == "troubleTicketSpecification":
+        return lambda marker: {
+            "@type": "TroubleTicketSpecification",
+            "name": marker,
+            "lifecycleStatus": "active",
+        }
+    if resource == "cancelProductOrder":
+
+        def cancel(marker: str) -> Any:
+            order_body = _bodies(api, version, "productOrder", client)(marker)
+            order = _created(client, f"{ORDERS}/{version}/productOrder", order_body)
+            ref = {"@type": "ProductOrderRef", "id": order["id"]} if v5 else {"id": order["id"]}
+            return {"cancellationReason": marker, "productOrder": ref} | (
+                {"@type": "CancelProductOrder"} if v5 else {}
+            )
+
+        return cancel
+    if resource == "hub":
+        return lambda marker: {"callback": f"http://127.0.0.1:9/{marker}", "query": "eventType=none"} | (
+            {"@type": "Hub"} if v5 else {}
+        )
+    if resource == "customerBillOnDemand":
+
+        def on_demand(marker: str) -> Any:
+            account = f"BA-{marker}"
+            complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+            if v5:
+                ref = {"@type": "BillingAccountRef", "id": account}
+                return {"@type": "CustomerBillOnDemand", "name": marker, "billingAccount": ref}
+            return {"name": marker, "billingAccount": {"id": account}}
+
+        return on_demand
+    raise AssertionError(resource)
+
+
+def _existing(api: str, version: str, resource: str, client: CheckedClient) -> tuple[dict[str, Any], str]:
+    """A stored resource of this kind and a list query that finds exactly it."""
+    url = f"{BASES[api]}/{version}/{resource}"
+    marker = _marker()
+    if resource in ("customerBill", "appliedCustomerBillingRate"):
+        account = f"BA-{marker}"
+        complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+        if resource == "customerBill":
+            run = bill_on_demand(client, f"{BILLS}/{version}", account)
+            doc: dict[str, Any] = client.get(f"{url}/{run['customerBill']['id']}").json()
+        else:
+            (doc,) = client.get(url, params={"billingAccount.id": account}).json()
+        return doc, f"billingAccount.id={account}"
+    body = _bodies(api, version, resource, client)(marker)
+    doc = _created(client, url, body)
+    if resource == "customerBillOnDemand":
+        return doc, f"billingAccount.id={body['billingAccount']['id']}"
+    if resource == "cancelProductOrder":
+        return doc, f"cancellationReason={marker}"
+    if resource == "troubleTicketSpecification":
+        return doc, f"name={marker}"
+    return doc, f"description={marker}"
+
+
+def _patch_body(version: str, resource: str) -> Any:
+    typed = {"@type": resource[0].upper() + resource[1:]} if version == "v5" else {}
+    if resource == "productOrder":
+        return typed | {"category": "家庭客户"}
+    if resource == "troubleTicket":
+        return typed | {"name": "宽带故障（已派单）"}
+    if resource == "troubleTicketSpecification":
+        return typed | {"description": "故障报修工单规格 v2"}
+    if resource == "customerBill":
+        return typed | {"state": "validated"} if version == "v5" else {"state": "validated"}
+    raise AssertionError(resource)
+
+
+def _call(api: str, version: str, resource: str, operation: str, client: CheckedClient) -> Call:
+    """Prepare fresh data for one operation (not counted) and describe the request to count."""
+    url = f"{BASES[api]}/{version}/{resource}"
+    if operation == "create":
+        return Call("POST", url, _bodies(api, version, resource, client)(_marker()), status=201)
+    doc, query = _existing(api, version, resource, client)
+    if operation == "retrieve":
+        return Call("GET", f"{url}/{doc['id']}")
+    if operation == "list":
+        return Call("GET", f"{url}?{query}")
+    if operation == "patch":
+        return Call("PATCH", f"{url}/{doc['id']}", _patch_body(version, resource), MERGE)
+    if operation == "delete":
+        return Call("DELETE", f"{url}/{doc['id']}", status=204)
+    raise AssertionError(operation)
+
+
+@pytest.fixture(scope="module")
+def client(module_database_url: str) -> Iterator[CheckedClient]:
+    # No dispatcher: its polling would be counted with the requests.
+    with make_client(module_database_url, dispatch_events=False) as checked:
+        yield checked
+
+
+class StatementCounter:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+        self.active = False
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.active:
+            self.statements.append(statement)
+
+    def run(self, client: CheckedClient, call: Call) -> list[str]:
+        self.statements = []
+        self.active = True
+        try:
+            content = None if call.body is None else json.dumps(call.body, ensure_ascii=False)
+            response = client.request(
+                call.method, call.url, content=content, headers={"content-type": call.content_type}
+            )
+        finally:
+            self.active = False
+        assert response.status_code == call.status, response.text
+        return self.statements
+
+
+@pytest.fixture(scope="module")
+def counter(client: CheckedClient) -> Iterator[StatementCounter]:
+    engine: Engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+    counting = StatementCounter(engine)
+    event.listen(engine, "before_cursor_execute", counting)
+    yield counting
+    event.remove(engine, "before_cursor_execute", counting)
+
+
+@pytest.mark.parametrize(
+    ("api", "version", "resource", "operation"), [pytest.param(*key, id="-".join(key)) for key in EXPECTED]
+)
+def test_statements_per_operation(
+    client: CheckedClient, counter: StatementCounter, api: str, version: str, resource: str, operation: str
+) -> None:
+    counter.run(client, _call(api, version, resource, operation, client))  # warm: caches fill once
+    statements = counter.run(client, _call(api, version, resource, operation, client))
+    listing = "\n".join(f"  {s.split(chr(10))[0][:150]}" for s in statements)
+    assert len(statements) == EXPECTED[(api, version, resource, operation)], (
+        f"{len(statements)} statements:\n{listing}"
+    )
