@@ -227,6 +227,9 @@ def client(module_database_url: str) -> Iterator[CheckedClient]:
         yield checked
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 class StatementCounter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -234,7 +237,9 @@ class StatementCounter:
         self.active = False
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if self.active:
+        # Transaction control is not work: PostgreSQL's driver begins implicitly, while SQLite
+        # writers start with an explicit BEGIN IMMEDIATE (tmf_api.adapter.handlers).
+        if self.active and not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             self.statements.append(statement)
 
     def run(self, client: CheckedClient, call: Call) -> list[str]:
