@@ -20,7 +20,7 @@ from tests.fixtures.listener import (
     official_event_names,
 )
 from tests.fixtures.official import _official
-from tests.fixtures.reference import reference_dir
+from tests.fixtures.reference import official_reference
 
 MERGE = {"content-type": "application/merge-patch+json"}
 API = "TMF678"
@@ -57,7 +57,7 @@ def test_bill_on_demand_and_bill_state_events_in_order(hub: Hub, base: str) -> N
         API, version, events[2], "CustomerBillOnDemandStateChangeEvent", "customerBillOnDemand", request
     )
     assert_event(API, version, events[3], "CustomerBillStateChangeEvent", "customerBill", validated)
-    if version == "v4" and reference_dir() is not None:
+    if version == "v4" and official_reference() is not None:
         assert official_event_names(API, "v4") == set()  # hence the v5 names
         assert set(event_types(events)) <= official_event_names(API, "v5")
         doc = _official(API, "v4")
