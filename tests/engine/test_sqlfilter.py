@@ -1,4 +1,6 @@
-"""Filters on attributes kept in the extension JSON: the same rows on SQLite and PostgreSQL, and on
+"""Filter and sort compilation (tmf_api/engine/sqlfilter.py) run on SQLite and PostgreSQL: every
+operator on columns, child rows (EXISTS) and the extension JSON, the values refused with a 400,
+sort keys. Filters on attributes kept in the extension JSON find the same rows on both, and on
 PostgreSQL equalities as JSONB containment, served by the GIN index on `extension`."""
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from sqlalchemy import Dialect, Select, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sid_model import ProductOrder, ProductOrderItem
+from sid_model import ProductOrder, ProductOrderItem, TroubleTicket
 from sid_model.db import make_engine, upgrade
-from tmf_api.engine.query import Condition, Op
+from tmf_api.engine.document import build
+from tmf_api.engine.query import Condition, Op, SortKey
 from tmf_api.engine.schema import SchemaView
 from tmf_api.engine.sqlfilter import FilterCompiler
+from tmf_api.errors import TMFError
 from tmf_api.registry import load_mapping
 from tmf_api.specs import load_spec
 
@@ -160,3 +164,229 @@ def test_postgresql_containment_uses_the_gin_index(
             assert list(connection.execute(stmt).scalars()) == sorted(f"PO-{v[3:]}" for v in value.split(","))
     finally:
         engine.dispose()
+
+
+# -- every operator on columns, child rows and the extension: TMF621 v5 trouble tickets ---------
+
+TICKETS: dict[str, dict[str, Any]] = {
+    "T1": {
+        "name": "宽带故障",
+        "severity": "major",
+        "status": "acknowledged",
+        "requestedResolutionDate": "2026-01-01T00:00:00Z",
+        "channel": {"id": "HOTLINE", "name": "热线"},
+        "note": [{"text": "call back"}],
+        "relatedParty": [{"role": "customer", "partyOrPartyRole": {"id": "CUST-1", "@type": "PartyRef"}}],
+        "externalIdentifier": [{"id": "EXT-1", "owner": "10000号"}],
+        "attachment": [{"name": "photo.jpg", "attachmentType": "photo"}],
+    },
+    "T2": {
+        "name": "无信号",
+        "severity": "minor",
+        "status": "inProgress",
+        "requestedResolutionDate": "2026-06-01T08:00:00+08:00",
+        "note": [{"text": "a"}, {"text": "call back later"}],
+        "relatedParty": [
+            {"role": "customer", "partyOrPartyRole": {"id": "CUST-2", "@type": "PartyRef"}},
+            {"role": "reporter", "partyOrPartyRole": {"id": "CUST-1", "@type": "PartyRef"}},
+        ],
+        "externalIdentifier": [{"id": "EXT-2", "owner": "web"}],
+        "attachment": [{"name": "log.txt", "attachmentType": "log"}, {"name": "screen.png"}],
+    },
+    "T3": {"name": "投诉", "severity": "critical", "status": "resolved"},
+}
+
+
+@pytest.fixture(scope="module")
+def ticket_parts() -> tuple[Any, SchemaView]:
+    node = load_mapping("TMF621", "v5").resources["troubleTicket"].node
+    return node, SchemaView.named(load_spec("TMF621", "v5"), "TroubleTicket")
+
+
+@pytest.fixture(scope="module")
+def tickets_database(module_database_url: str, ticket_parts: tuple[Any, SchemaView]) -> Iterator[str]:
+    upgrade(module_database_url)
+    engine = make_engine(module_database_url)
+    with Session(engine) as session:
+        for id_, doc in TICKETS.items():
+            row: Any = build(ticket_parts[0], doc)
+            row.id = id_
+            session.add(row)
+        session.commit()
+    engine.dispose()
+    yield module_database_url
+
+
+def _tickets(database_url: str, parts: tuple[Any, SchemaView], params: dict[str, str]) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            node, schema = parts
+            where = FilterCompiler(node, schema, engine.dialect.name).where(
+                [_condition(k, v) for k, v in params.items()]
+            )
+            assert where is not None
+            stmt = select(TroubleTicket.id).where(where).order_by(TroubleTicket.id)
+            return list(session.scalars(stmt))
+    finally:
+        engine.dispose()
+
+
+TICKET_CASES: list[tuple[dict[str, str], list[str]]] = [
+    ({"severity": "major"}, ["T1"]),
+    ({"severity": "major,critical"}, ["T1", "T3"]),  # IN
+    ({"severity.ne": "major"}, ["T2", "T3"]),
+    ({"severity.ne": "major,critical"}, ["T2"]),  # NOT IN
+    ({"severity.gt": "major"}, ["T2"]),  # strings compare as strings
+    ({"severity.gte": "major"}, ["T1", "T2"]),
+    ({"severity.lt": "major"}, ["T3"]),
+    ({"severity.lte": "major"}, ["T1", "T3"]),
+    ({"name.regex": "^(宽带|投)"}, ["T1", "T3"]),
+    ({"status": "inProgress"}, ["T2"]),
+    ({"channel.id": "HOTLINE"}, ["T1"]),  # a nested attribute held in a column
+    ({"id": "T2"}, ["T2"]),
+    ({"href": "http://x/tmf-api/troubleTicket/v5/troubleTicket/T3"}, ["T3"]),  # the id at its end
+    # Dates are instants: the same instant in another offset is equal; no date is never matched.
+    ({"requestedResolutionDate": "2026-06-01T00:00:00Z"}, ["T2"]),
+    ({"requestedResolutionDate.gt": "2026-03-01T00:00:00+08:00"}, ["T2"]),
+    ({"requestedResolutionDate.lte": "2026-03-01T00:00:00Z"}, ["T1"]),
+    # Child rows: EXISTS over the collection; ne means no element equals.
+    ({"note.text": "call back"}, ["T1"]),
+    ({"note.text.regex": "^call"}, ["T1", "T2"]),
+    ({"relatedParty.partyOrPartyRole.id": "CUST-1"}, ["T1", "T2"]),
+    ({"relatedParty.role": "reporter"}, ["T2"]),
+    ({"relatedParty.partyOrPartyRole.id.ne": "CUST-1"}, ["T3"]),
+    # Two conditions on a collection, each met by some element (not necessarily the same one).
+    ({"relatedParty.role": "reporter", "relatedParty.partyOrPartyRole.id": "CUST-2"}, ["T2"]),
+    ({"severity": "minor", "note.text": "call back"}, []),  # AND
+    ({"externalIdentifier.owner": "web"}, ["T2"]),
+    ({"externalIdentifier.id": "EXT-1,EXT-2"}, ["T1", "T2"]),
+    ({"externalIdentifier.id.ne": "EXT-1"}, ["T2", "T3"]),  # T3 has none, so none equals
+    ({"externalIdentifier.owner.regex": "号$"}, ["T1"]),
+    # Extension JSON (attachment is not mapped to columns): some element meets the condition.
+    ({"attachment.name": "screen.png"}, ["T2"]),
+    ({"attachment.name": "photo.jpg,log.txt"}, ["T1", "T2"]),
+    ({"attachment.attachmentType.ne": "photo"}, ["T2"]),  # some element differs (T3 has none)
+    ({"attachment.name.regex": "[.](png|jpg)$"}, ["T1", "T2"]),
+    ({"attachment.name.gt": "q"}, ["T2"]),  # only screen.png sorts after q
+]
+
+
+@pytest.mark.parametrize(("params", "expected"), TICKET_CASES, ids=[str(c[0]) for c in TICKET_CASES])
+def test_each_operator_finds_its_rows(
+    tickets_database: str, ticket_parts: tuple[Any, SchemaView], params: dict[str, str], expected: list[str]
+) -> None:
+    assert _tickets(tickets_database, ticket_parts, params) == expected
+
+
+def test_collections_compile_to_exists_on_the_child_table(ticket_parts: tuple[Any, SchemaView]) -> None:
+    node, schema = ticket_parts
+    compiler = FilterCompiler(node, schema, "sqlite")
+    some = str(compiler.condition(_condition("note.text", "x")).compile(dialect=LITE))
+    assert "EXISTS" in some and "trouble_ticket_note" in some and "NOT" not in some
+    none = str(compiler.condition(_condition("note.text.ne", "x")).compile(dialect=LITE))
+    assert "NOT (EXISTS" in none
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "message"),
+    [
+        ("colour", "red", "TroubleTicket has no attribute 'colour'"),
+        ("note", "x", "cannot filter on 'note', which is not a plain value"),
+        ("channel", "x", "which is not a plain value"),
+        ("status", "open", "'open' is not one of acknowledged, rejected"),
+        ("status.ne", "open", "'open' is not one of"),
+        ("requestedResolutionDate", "tomorrow", "must be an ISO 8601 date-time, got 'tomorrow'"),
+        ("name.regex", "(", "'(' is not a regular expression"),
+        ("name", "a\x00b", "must not contain NUL characters"),
+    ],
+)
+def test_values_that_do_not_fit_are_400(
+    ticket_parts: tuple[Any, SchemaView], parameter: str, value: str, message: str
+) -> None:
+    node, schema = ticket_parts
+    with pytest.raises(TMFError) as raised:
+        FilterCompiler(node, schema, "sqlite").where([_condition(parameter, value)])
+    assert raised.value.status == 400 and message in raised.value.message, raised.value.message
+    assert f"'{parameter}'" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "message"),
+    [
+        (f"{PRICE}.gt", "1e5000", "is out of range"),
+        (f"{PRICE}", "many", "'many' is not a valid number"),
+    ],
+)
+def test_numbers_that_do_not_fit_are_400(
+    compiler_parts: tuple[Any, SchemaView], parameter: str, value: str, message: str
+) -> None:
+    node, schema = compiler_parts
+    with pytest.raises(TMFError) as raised:
+        FilterCompiler(node, schema, "postgresql").where([_condition(parameter, value)])
+    assert raised.value.status == 400 and message in raised.value.message, raised.value.message
+
+
+def test_no_conditions_is_no_where_clause(ticket_parts: tuple[Any, SchemaView]) -> None:
+    assert FilterCompiler(*ticket_parts, "sqlite").where([]) is None
+
+
+def _sorted(database_url: str, parts: tuple[Any, SchemaView], keys: list[SortKey]) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            order = FilterCompiler(*parts, engine.dialect.name).order_by(keys)
+            return list(session.scalars(select(TroubleTicket.id).order_by(*order, TroubleTicket.id)))
+    finally:
+        engine.dispose()
+
+
+def test_sort_on_columns_nested_columns_and_href(
+    tickets_database: str, ticket_parts: tuple[Any, SchemaView]
+) -> None:
+    assert _sorted(tickets_database, ticket_parts, [SortKey("name", False)]) == sorted(
+        TICKETS, key=lambda t: TICKETS[t]["name"]
+    )
+    assert _sorted(tickets_database, ticket_parts, [SortKey("severity", True)]) == ["T2", "T1", "T3"]
+    assert _sorted(tickets_database, ticket_parts, [SortKey("href", True)]) == ["T3", "T2", "T1"]
+    by_status_then_name = [SortKey("status", False), SortKey("name", True)]
+    assert _sorted(tickets_database, ticket_parts, by_status_then_name) == ["T1", "T2", "T3"]
+
+
+def test_sort_on_an_extension_path(filled_database: str, compiler_parts: tuple[Any, SchemaView]) -> None:
+    """Only PO-A has a billingAccount.name: ascending and descending put it at opposite ends
+    (where the rows without one go depends on the database)."""
+    engine = make_engine(filled_database)
+    node, schema = compiler_parts
+    try:
+        with Session(engine) as session:
+            orders = []
+            for descending in (False, True):
+                keys = [SortKey("billingAccount.name", descending)]
+                order = FilterCompiler(node, schema, engine.dialect.name).order_by(keys)
+                stmt = select(ProductOrder.id).where(ProductOrder.id.in_(ROWS))
+                stmt = stmt.order_by(*order, ProductOrder.id)
+                orders.append(list(session.scalars(stmt)))
+    finally:
+        engine.dispose()
+    ascending, descending_ = orders
+    assert set(ascending) == set(ROWS) and "PO-A" in (ascending[0], ascending[-1])
+    assert descending_.index("PO-A") == len(ROWS) - 1 - ascending.index("PO-A")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("note.text", "cannot sort on 'note.text', which is inside an array"),
+        ("externalIdentifier.id", "which is inside an array"),
+        ("attachment.name", "which is inside an array"),
+        ("colour", "has no attribute 'colour'"),
+        ("channel", "cannot sort on 'channel', which is not a plain value"),
+    ],
+)
+def test_sort_keys_that_cannot_be_sorted_on_are_400(
+    ticket_parts: tuple[Any, SchemaView], path: str, message: str
+) -> None:
+    with pytest.raises(TMFError) as raised:
+        FilterCompiler(*ticket_parts, "sqlite").order_by([SortKey(path, False)])
+    assert raised.value.status == 400 and message in raised.value.message, raised.value.message

@@ -10,7 +10,7 @@ import pytest
 from tests.api.contract import assert_tmf_error
 from tests.api.test_tmf621 import V4, V5, ticket_v4, ticket_v5
 from tests.fixtures.app import CheckedClient
-from tests.fixtures.listener import QUIET_S, Hub, assert_event, event_types
+from tests.fixtures.listener import Hub, assert_event, event_types
 
 MERGE = {"content-type": "application/merge-patch+json"}
 API = "TMF621"
@@ -50,7 +50,7 @@ def test_ticket_life_events_in_order(hub: Hub, base: str) -> None:
         ("TroubleTicketResolvedEvent", resolved),
         ("TroubleTicketDeleteEvent", resolved),
     ]
-    events = hub.listener.wait_for(callback, len(expected), quiet=QUIET_S)
+    events = hub.settled(callback, len(expected))
     assert event_types(events) == [name for name, _ in expected]
     for event, (name, doc) in zip(events, expected, strict=True):
         field_path = "severity" if name.endswith("AttributeValueChangeEvent") else None
@@ -73,7 +73,7 @@ def test_resolved_event_only(hub: Hub, base: str) -> None:
     _patch(client, base, ticket["id"], {"status": "inProgress"})
     resolved = _patch(client, base, ticket["id"], {"status": "resolved"})
     _patch(client, base, ticket["id"], {"status": "inProgress"})  # reopened: no second resolved event
-    events = hub.listener.wait_for(callback, 1, quiet=QUIET_S)
+    events = hub.settled(callback, 1)
     assert event_types(events) == ["TroubleTicketResolvedEvent"]
     assert_event(
         API, base.rsplit("/", 1)[1], events[0], "TroubleTicketResolvedEvent", "troubleTicket", resolved
@@ -102,6 +102,6 @@ def test_failed_status_change_writes_no_event(hub: Hub, base: str) -> None:
     owned = client.patch(url, content=json.dumps({history: []}), headers=MERGE)
     assert_tmf_error(owned, 400)
     good = _patch(client, base, ticket["id"], {"status": "pending"})
-    events = hub.listener.wait_for(callback, 1, quiet=QUIET_S)
+    events = hub.settled(callback, 1)
     assert event_types(events) == ["TroubleTicketStatusChangeEvent"]
     assert events[0]["event"]["troubleTicket"] == good

@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.test_tmf622 import V4, V5, order_v4, order_v5
 from tests.fixtures.app import CheckedClient
-from tests.fixtures.listener import QUIET_S, Hub, assert_event, event_types
+from tests.fixtures.listener import Hub, assert_event, event_types
 
 MERGE = {"content-type": "application/merge-patch+json"}
 API = "TMF622"
@@ -63,7 +63,7 @@ def test_order_life_events_in_order(hub: Hub, base: str) -> None:
         # The href of a deleted order is checked on its own (test_delete_event_href_...).
         ("ProductOrderDeleteEvent", last | {"href": _href_any}),
     ]
-    events = hub.listener.wait_for(callback, len(expected), quiet=QUIET_S)
+    events = hub.settled(callback, len(expected))
     assert event_types(events) == [name for name, _ in expected]
     events[-1]["event"]["productOrder"]["href"] = _href_any
     for event, (name, doc) in zip(events, expected, strict=True):
@@ -111,7 +111,7 @@ def test_cancellation_events(hub: Hub, base: str) -> None:
     assert cancel["state"] == "done"
     cancelled = client.get(f"{base}/productOrder/{order['id']}").json()
 
-    events = hub.listener.wait_for(callback, 6, quiet=QUIET_S)
+    events = hub.settled(callback, 6)
     assert event_types(events) == [
         "CancelProductOrderCreateEvent",
         "CancelProductOrderStateChangeEvent",
@@ -167,7 +167,7 @@ def test_subscription_query_selects_completed_orders_only(hub: Hub, base: str) -
     _patch(client, base, order["id"], {"description": "still filtered"})
     completed = _patch(client, base, order["id"], {"state": "completed"})
     hub.listener.wait_for(everything, 4)
-    events = hub.listener.wait_for(callback, 1, quiet=QUIET_S)
+    events = hub.settled(callback, 1)
     assert event_types(events) == ["ProductOrderStateChangeEvent"]
     assert_event(API, _version(base), events[0], "ProductOrderStateChangeEvent", "productOrder", completed)
 
@@ -178,8 +178,8 @@ def test_v4_and_v5_subscribers_get_their_own_shape_of_one_change(hub: Hub) -> No
     on_v5, _ = hub.subscribe(V5, "eventType=ProductOrderCreateEvent")
     created = client.post(f"{V5}/productOrder", json=order_v5("both generations")).json()
     as_v4 = client.get(f"{V4}/productOrder/{created['id']}").json()
-    (v4_event,) = hub.listener.wait_for(on_v4, 1, quiet=QUIET_S)
-    (v5_event,) = hub.listener.wait_for(on_v5, 1, quiet=QUIET_S)
+    (v4_event,) = hub.settled(on_v4, 1)
+    (v5_event,) = hub.settled(on_v5, 1)
     assert_event(API, "v4", v4_event, "ProductOrderCreateEvent", "productOrder", as_v4)
     assert_event(API, "v5", v5_event, "ProductOrderCreateEvent", "productOrder", created)
     assert "orderDate" in v4_event["event"]["productOrder"]
@@ -207,6 +207,6 @@ def test_failed_changes_write_no_event(hub: Hub, base: str) -> None:
     )
     assert bad_create.status_code == 400
     good = _patch(client, base, order["id"], {"state": "inProgress"})
-    events = hub.listener.wait_for(callback, 1, quiet=QUIET_S)
+    events = hub.settled(callback, 1)
     assert event_types(events) == ["ProductOrderStateChangeEvent"]
     assert events[0]["event"]["productOrder"] == good

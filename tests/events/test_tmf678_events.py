@@ -13,14 +13,13 @@ import pytest
 
 from tests.api.test_tmf678 import V4, V5, bill_on_demand, complete_order, new_account, price
 from tests.fixtures.listener import (
-    QUIET_S,
     Hub,
     assert_event,
     event_types,
     official_event_names,
 )
 from tests.fixtures.official import _official
-from tests.fixtures.reference import reference_dir
+from tests.fixtures.reference import official_reference
 
 MERGE = {"content-type": "application/merge-patch+json"}
 API = "TMF678"
@@ -42,7 +41,7 @@ def test_bill_on_demand_and_bill_state_events_in_order(hub: Hub, base: str) -> N
     assert response.status_code == 200, response.text
     validated = response.json()
 
-    events = hub.listener.wait_for(callback, 4, quiet=QUIET_S)
+    events = hub.settled(callback, 4)
     assert event_types(events) == [
         "CustomerBillOnDemandCreateEvent",
         "CustomerBillCreateEvent",
@@ -57,7 +56,7 @@ def test_bill_on_demand_and_bill_state_events_in_order(hub: Hub, base: str) -> N
         API, version, events[2], "CustomerBillOnDemandStateChangeEvent", "customerBillOnDemand", request
     )
     assert_event(API, version, events[3], "CustomerBillStateChangeEvent", "customerBill", validated)
-    if version == "v4" and reference_dir() is not None:
+    if version == "v4" and official_reference() is not None:
         assert official_event_names(API, "v4") == set()  # hence the v5 names
         assert set(event_types(events)) <= official_event_names(API, "v5")
         doc = _official(API, "v4")
@@ -73,7 +72,7 @@ def test_bill_run_with_nothing_to_bill(hub: Hub, base: str) -> None:
     callback, _ = hub.subscribe(base)
     request = bill_on_demand(client, base, new_account())
     assert request["state"] == "terminatedWithError"
-    events = hub.listener.wait_for(callback, 2, quiet=QUIET_S)
+    events = hub.settled(callback, 2)
     assert event_types(events) == ["CustomerBillOnDemandCreateEvent", "CustomerBillOnDemandStateChangeEvent"]
     assert_event(API, version, events[1], events[1]["eventType"], "customerBillOnDemand", request)
 
@@ -87,6 +86,6 @@ def test_order_completion_is_not_a_billing_event_and_orders_subscribers_get_no_b
     account = new_account()
     complete_order(client, account, [price("宽带安装费", "oneTime", "106.00", excluded="100.00")])
     bill_on_demand(client, V5, account)
-    events = hub.listener.wait_for(on_bills, 3, quiet=QUIET_S)
+    events = hub.settled(on_bills, 3)
     assert all(e["eventType"].startswith("CustomerBill") for e in events)
     assert hub.listener.events(on_orders) == []

@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, PrimaryKeyConstraint, UniqueConstraint, inspect
 
 from sid_model import Base
 from sid_model.db import make_engine, upgrade
-from tests.fixtures.reference import OFFICIAL_DOCUMENTS, reference_dir
+from tests.fixtures.reference import OFFICIAL_DOCUMENTS, require_reference
 from tmf_api.engine.mapping import ApiMapping
 from tmf_api.engine.schema import SchemaView
 from tmf_api.registry import load_mapping, manifests
@@ -40,12 +40,9 @@ _SCALARS = {"string", "integer", "number", "boolean"}
 
 
 def _reference_root() -> Path:
-    # reference_dir() raises when TMF_REFERENCE_DIR names a missing folder: that must fail the
-    # test. Only an unset variable with no sibling checkout skips.
-    root = reference_dir()
-    if root is None:
-        pytest.skip("official TM Forum documents not available (set TMF_REFERENCE_DIR)")
-    return root
+    # Raises when TMF_REFERENCE_DIR names a missing folder: that must fail the test. Only an
+    # unset variable with no sibling checkout skips.
+    return require_reference()
 
 
 def _official_document(root: Path, api: str, version: str) -> dict[str, Any]:
