@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
+from tmf_api.engine.assembly import assemble
 from tmf_api.engine.mapping import (
-    assemble,
     convert_scalar,
     format_datetime,
-    merge_overlay,
     parse_datetime,
     parse_lifecycles,
     parse_mapping,
@@ -137,18 +136,6 @@ def test_to_json_value() -> None:
     assert to_json_value(decimal.Decimal("19.5")) == 19.5
     assert to_json_value(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)) == "2026-01-02T03:04:05.000Z"
     assert to_json_value("text") == "text"
-
-
-def test_merge_overlay_is_json_merge_patch() -> None:
-    base = {"a": {"b": 1, "c": 2}, "d": [1, 2], "e": "x"}
-    assert merge_overlay(base, {"a": {"b": None, "z": 3}, "d": [3], "f": {"g": 1}}) == {
-        "a": {"c": 2, "z": 3},
-        "d": [3],
-        "e": "x",
-        "f": {"g": 1},
-    }
-    assert base == {"a": {"b": 1, "c": 2}, "d": [1, 2], "e": "x"}  # not changed in place
-    assert merge_overlay(base, "replaced") == "replaced"
 
 
 def test_lifecycle() -> None:
