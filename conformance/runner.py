@@ -256,12 +256,12 @@ def all_rules() -> list[Rule]:
 
 
 def selected_rules(only: list[str]) -> list[Rule]:
+    rules = all_rules()
     if not only:
-        return all_rules()
-    chosen = [
-        r for r in RULES if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)
+        return rules
+    return [
+        r for r in rules if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)
     ]
-    return chosen
 
 
 @contextlib.contextmanager
