@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from conformance.runner import Context
 
 ALL_VERSIONS = ("v4", "v5")
+# Every status a rule can end with, in the order the summaries list them.
+STATUSES = ("passed", "failed", "blocked", "skipped", "not-run")
 
 
 class RuleFailure(Exception):
@@ -33,16 +35,45 @@ class RuleFailure(Exception):
         self.exchange = exchange
 
 
+class SetupFailure(RuleFailure):
+    """A step a rule needs (creating a resource, subscribing) failed; ``owner`` is the rule checking it.
+
+    The runner reports the owner (or the first rule to hit the step) as failed and every other rule
+    hitting the same step as blocked by it, so that one root cause is reported once.
+    """
+
+    def __init__(self, failure: RuleFailure, owner: str) -> None:
+        super().__init__(
+            failure.message,
+            expected=failure.expected,
+            actual=failure.actual,
+            exchange=failure.exchange,
+            curl=failure.curl,
+        )
+        self.owner = owner
+
+
 class RuleSkipped(Exception):
-    """The rule does not apply (to this API, version, or server's data)."""
+    """The rule applies but could not run (the server lacks data, no official document …).
+
+    A skip counts: the run exits 0 with skips only under --allow-skips.
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
+class RuleNotRun(RuleSkipped):
+    """The rule does not apply to this API or version, or the user turned it off: not a skip."""
+
+
 class RunAborted(Exception):
     """The run cannot be made at all (exit code 2)."""
+
+
+class MissingPackage(RunAborted):
+    """A Python package the suite needs is not installed: a setup error, never a rule's failure."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +98,7 @@ class Rule:
 @dataclass
 class Outcome:
     rule: Rule
-    status: str  # passed | failed | skipped
+    status: str  # passed | failed | skipped | blocked | not-run
     seconds: float = 0.0
     message: str = ""
     expected: str = ""
@@ -75,6 +106,7 @@ class Outcome:
     curl: str = ""
     checks: int = 0
     details: list[str] = field(default_factory=list)
+    blocked_by: str = ""  # blocked: the id of the failed rule this one depends on
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +119,7 @@ class Outcome:
             "expected": self.expected,
             "actual": self.actual,
             "request": self.curl,
+            "blockedBy": self.blocked_by or None,
         }
 
 

@@ -42,6 +42,12 @@ class Resource:
         return bool(self.data.get("existing"))
 
     @property
+    def setup(self) -> str | None:
+        """For a resource clients cannot create: what a server needs so the rules can test it."""
+        value = self.data.get("setup")
+        return str(value) if value else None
+
+    @property
     def marker(self) -> str | None:
         value = self.data.get("marker")
         return str(value) if value else None

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.http import Client, Exchange
-from conformance.model import RULES, Outcome, Rule, RuleFailure, RuleSkipped, RunAborted
+from conformance.model import (
+    RULES,
+    MissingPackage,
+    Outcome,
+    Rule,
+    RuleFailure,
+    RuleNotRun,
+    RuleSkipped,
+    RunAborted,
+    SetupFailure,
+)
 from conformance.official import OfficialSpec
 from conformance.profile import Resource, VersionProfile
 
@@ -109,22 +119,35 @@ class Context:
     def resources(self, predicate: Callable[[Resource], bool], why: str) -> list[Resource]:
         found = [r for r in self.profile.resources if predicate(r)]
         if not found:
-            raise RuleSkipped(f"{self.api} {self.version}: {why}")
-        return found
+            raise RuleNotRun(f"does not apply to {self.api} {self.version}: {why}")
+        # What the suite can create first: checked (and failures found) before a resource the server
+        # must already hold skips the rest of the rule for want of rows.
+        return sorted(found, key=lambda r: not r.creatable)
 
     def new_marker(self, suffix: str = "") -> str:
         self._counter += 1
         return f"cf-{self.run_id}-{self._counter:03d}{suffix}"
 
+    @contextlib.contextmanager
+    def setup_step(self, owner: str) -> Iterator[None]:
+        """A failure inside is a failed setup step, checked by the rule ``owner``."""
+        try:
+            yield
+        except SetupFailure:
+            raise
+        except RuleFailure as failure:
+            raise SetupFailure(failure, owner) from None
+
     def create(self, resource: Resource, marker: str | None = None) -> dict[str, Any]:
         marker = marker or self.new_marker()
         exchange = self.request("POST", self.url(resource), resource, json_body=resource.body(marker))
         if exchange.status != 201 or not isinstance(exchange.json, dict) or "id" not in exchange.json:
-            self.fail(
-                f"could not create a {resource.schema} to test with (POST {resource.path})",
-                "HTTP 201 with the created resource (an object with an id)",
-                exchange,
-            )
+            with self.setup_step(CREATE_RULE):
+                self.fail(
+                    f"could not create a {resource.schema} to test with (POST {resource.path})",
+                    "HTTP 201 with the created resource (an object with an id)",
+                    exchange,
+                )
         doc: dict[str, Any] = exchange.json
         self.created.append((resource, str(doc["id"])))
         self.ours.add(str(doc["id"]))
@@ -145,17 +168,19 @@ class Context:
                 # A decoy outside the sample: a filter a server ignores then shows (counts, lists).
                 self.create(resource, f"{self.new_marker()}-decoy")
             else:
-                exchange = self.get(self.url(resource), resource, params={"limit": "4"})
-                self.expect_status(exchange, 200, 206)
-                rows = self.expect_json(exchange, list, f"GET {resource.path}")
+                with self.setup_step(LIST_RULE):
+                    exchange = self.get(self.url(resource), resource, params={"limit": "4"})
+                    self.expect_status(exchange, 200, 206)
+                    rows = self.expect_json(exchange, list, f"GET {resource.path}")
                 # With a fourth row left out, filters that a server ignores show up in the results.
                 self._samples[resource.path] = [r for r in rows if isinstance(r, dict) and "id" in r][:3]
                 self.ours.update(str(r["id"]) for r in self._samples[resource.path])
         rows = self._samples[resource.path]
         if len(rows) < need:
+            setup = resource.setup or f"add {resource.schema} rows to the server"
             raise RuleSkipped(
-                f"the server holds {len(rows)} {resource.schema} rows and the suite cannot create any; "
-                f"this rule needs {need}"
+                f"needs at least {need} {resource.schema}{'s' if need > 1 else ''} and the server holds "
+                f"{len(rows)} (clients cannot create them): {setup}"
             )
         return rows
 
@@ -183,6 +208,11 @@ class Context:
                 with contextlib.suppress(Exception):
                     self.client.http.delete(self.url(resource, id_))
         self.created.clear()
+
+
+# The rules that check the setup steps other rules build on (a failure of theirs blocks the others).
+CREATE_RULE = "TMF630.create.status-201"
+LIST_RULE = "TMF630.list.status-200"
 
 
 def preflight(options: Options, profile: VersionProfile) -> None:
@@ -215,16 +245,25 @@ class RunResult:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def conformant(self, allow_skips: bool = False) -> bool:
+        """Every rule that applies passed (or, with ``allow_skips``, passed or was skipped)."""
+        accepted = {"passed", "not-run"} | ({"skipped"} if allow_skips else set())
+        return all(o.status in accepted for o in self.outcomes)
 
-def selected_rules(only: list[str]) -> list[Rule]:
+
+def all_rules() -> list[Rule]:
     import conformance.rules  # noqa: F401  (registers every rule)
 
+    return list(RULES)
+
+
+def selected_rules(only: list[str]) -> list[Rule]:
+    rules = all_rules()
     if not only:
-        return list(RULES)
-    chosen = [
-        r for r in RULES if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)
+        return rules
+    return [
+        r for r in rules if any(r.id == o or r.id.startswith(o.rstrip("*").rstrip(".") + ".") for o in only)
     ]
-    return chosen
 
 
 @contextlib.contextmanager
@@ -233,49 +272,88 @@ def _timed() -> Iterator[Callable[[], float]]:
     yield lambda: time.perf_counter() - start
 
 
+def _blocked(
+    outcome: Outcome, failure: SetupFailure, rule: Rule, done: dict[str, Outcome], first: dict[str, str]
+) -> None:
+    """Mark ``outcome`` blocked when another rule already failed on the same setup step."""
+    if failure.owner == rule.id:
+        return
+    owner = done.get(failure.owner)
+    root = ""
+    if owner is not None and owner.status in ("failed", "blocked"):
+        root = owner.blocked_by or owner.rule.id
+    elif failure.owner in first:
+        root = first[failure.owner]
+    if root:
+        outcome.status, outcome.blocked_by = "blocked", root
+        outcome.message = f"blocked by {root}: {failure.message}"
+    else:  # the first rule to hit it: the others are blocked by this one
+        first[failure.owner] = rule.id
+
+
+def _run_rule(ctx: Context, rule: Rule, done: dict[str, Outcome], first: dict[str, str]) -> Outcome:
+    try:
+        rule.func(ctx)
+    except RuleSkipped as skip:
+        return Outcome(rule, "not-run" if isinstance(skip, RuleNotRun) else "skipped", message=skip.reason)
+    except ImportError as error:  # a package of the suite itself is missing: not the server's fault
+        name = getattr(error, "name", None) or str(error)
+        raise MissingPackage(
+            f"{rule.id} needs the Python package {name!r}, which is missing: {error}"
+        ) from None
+    except RuleFailure as failure:
+        outcome = Outcome(
+            rule,
+            "failed",
+            message=failure.message,
+            expected=failure.expected,
+            actual=failure.actual,
+            curl=failure.curl or (failure.exchange.curl() if failure.exchange else ""),
+        )
+        if isinstance(failure, SetupFailure):
+            _blocked(outcome, failure, rule, done, first)
+        return outcome
+    # A response the rule could not even read; schemathesis and hypothesis raise groups (not Exceptions).
+    except (Exception, BaseExceptionGroup) as error:
+        last = ctx.client.last
+        return Outcome(
+            rule,
+            "failed",
+            message=f"unexpected response ({type(error).__name__}: {error})",
+            actual=last.summary() if last else "",
+            curl=last.curl() if last else "",
+        )
+    return Outcome(rule, "passed")
+
+
 def run(options: Options, profile: VersionProfile, rules: list[Rule]) -> RunResult:
     preflight(options, profile)
     ctx = Context(options, profile)
-    outcomes: list[Outcome] = []
+    chosen = {r.id for r in rules}
+    done: dict[str, Outcome] = {}
+    first: dict[str, str] = {}  # setup step owner -> the first rule that failed on it
     started = time.perf_counter()
     try:
         for rule in rules:
             why_not = rule.applies(options.api, options.version)
             if why_not is not None:
-                outcomes.append(Outcome(rule, "skipped", message=f"does not apply: {why_not}"))
+                done[rule.id] = Outcome(rule, "not-run", message=f"does not apply: {why_not}")
                 continue
             before = ctx.checks
             with _timed() as elapsed:
-                try:
-                    rule.func(ctx)
-                except RuleSkipped as skip:
-                    outcome = Outcome(rule, "skipped", message=skip.reason)
-                except RuleFailure as failure:
-                    outcome = Outcome(
-                        rule,
-                        "failed",
-                        message=failure.message,
-                        expected=failure.expected,
-                        actual=failure.actual,
-                        curl=failure.curl or (failure.exchange.curl() if failure.exchange else ""),
-                    )
-                except Exception as error:  # a response the rule could not even read
-                    last = ctx.client.last
-                    outcome = Outcome(
-                        rule,
-                        "failed",
-                        message=f"unexpected response ({type(error).__name__}: {error})",
-                        actual=last.summary() if last else "",
-                        curl=last.curl() if last else "",
-                    )
-                else:
-                    outcome = Outcome(rule, "passed")
+                outcome = _run_rule(ctx, rule, done, first)
             outcome.seconds = elapsed()
             outcome.checks = ctx.checks - before
-            outcomes.append(outcome)
+            done[rule.id] = outcome
     finally:
         ctx.cleanup()
         ctx.client.close()
+    # Every rule of the catalogue is reported, those left out by --only as not run.
+    outcomes = [
+        done.get(r.id) or Outcome(r, "not-run", message="not selected (--only)")
+        for r in all_rules()
+        if r.id in chosen or options.only
+    ]
     return RunResult(
         options.api, options.version, options.base_url, time.perf_counter() - started, options.seed, outcomes
     )

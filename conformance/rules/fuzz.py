@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.model import RuleFailure, RuleSkipped, rule
+from conformance.model import RuleFailure, RuleNotRun, RuleSkipped, rule
 from conformance.runner import Context
 
 
@@ -47,7 +48,7 @@ def _fuzz(ctx: Context) -> FuzzResult:
     if isinstance(cached, FuzzResult):
         return cached
     if ctx.options.fuzz_examples <= 0:
-        raise RuleSkipped("fuzzing is off (--fuzz-examples 0)")
+        raise RuleNotRun("fuzzing is off (--fuzz-examples 0)")
     if ctx.options.official is None:
         raise RuleSkipped(ctx.options.official_problem or "no official document to fuzz from")
     import hypothesis
@@ -80,8 +81,10 @@ def _fuzz(ctx: Context) -> FuzzResult:
             warnings.simplefilter("ignore")
             try:
                 test()
-            except Exception as error:
-                result.problems.append(f"{label}: {type(error).__name__}: {error}")
+            # hypothesis re-raises what escaped the check, possibly as a BaseExceptionGroup (not an
+            # Exception); whatever it is, the operation's other findings are kept and the run goes on.
+            except (Exception, BaseExceptionGroup) as error:
+                result.problems.append(f"{label}: {type(error).__name__}: {str(error)[:300]}")
     return result
 
 
@@ -97,10 +100,12 @@ def _checker(
         result.cases += 1
         try:
             response = case.call(base_url=ctx.base_url, headers=headers, timeout=10)
-        except Exception as error:
+        except (Exception, BaseExceptionGroup) as error:
             if not seen["server"]:
                 seen["server"] = True
-                result.server_errors.append(FuzzFinding(label, f"no answer: {error}", case.as_curl_command()))
+                result.server_errors.append(
+                    FuzzFinding(label, f"no answer: {error}", case.as_curl_command(headers=headers))
+                )
             return
         if response.status_code >= 500:
             if not seen["server"]:
@@ -117,7 +122,9 @@ def _checker(
                 case.validate_response(
                     response, checks=[response_schema_conformance], excluded_checks=[not_a_server_error]
                 )
-            except Exception as error:
+            # schemathesis reports check failures as a FailureGroup, a BaseExceptionGroup: an
+            # `except Exception` lets it through, and it crashed the whole run.
+            except (Exception, BaseExceptionGroup) as error:
                 seen["schema"] = True
                 result.schema_errors.append(
                     FuzzFinding(
@@ -133,7 +140,8 @@ def _checker(
                 body = None
             path = operation.path.strip("/").split("/")[0]
             if isinstance(body, dict) and body.get("id") and path in deletable:
-                ctx.client.http.delete(f"{ctx.base_url}/{path}/{body['id']}")
+                with contextlib.suppress(Exception):  # clean-up only: never a finding
+                    ctx.client.http.delete(f"{ctx.base_url}/{path}/{body['id']}")
 
     return check
 

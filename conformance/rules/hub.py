@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.listener import Listener, Received
-from conformance.model import RuleSkipped, rule
+from conformance.model import RuleNotRun, rule
 from conformance.profile import Resource
 from conformance.runner import Context
 
@@ -31,7 +31,7 @@ class HubSession:
 def _event_resource(ctx: Context) -> Resource:
     found = [r for r in ctx.profile.resources if r.creatable and r.events.get("create")]
     if not found:
-        raise RuleSkipped("no resource of this API version has events the suite can trigger")
+        raise RuleNotRun("does not apply: no resource of this API version has events the suite can trigger")
     return found[0]
 
 
@@ -40,7 +40,7 @@ def _session(ctx: Context) -> HubSession:
     if isinstance(existing, HubSession):
         return existing
     if ctx.profile.hub is None:
-        raise RuleSkipped(f"{ctx.api} {ctx.version}: the profile declares no hub")
+        raise RuleNotRun(f"does not apply to {ctx.api} {ctx.version}: the profile declares no hub")
     listener = Listener().__enter__()
     ctx.closers.append(lambda: listener.__exit__(None, None, None))
     base = f"http://{ctx.options.callback_host}:{listener.port}/cb/{uuid.uuid4().hex[:8]}"
@@ -85,10 +85,11 @@ def _subscribe(ctx: Context, session: HubSession, name: str, query: str | None) 
 def _ensure_subscribed(ctx: Context, session: HubSession) -> None:
     resource = _event_resource(ctx)
     session.resource = resource
-    if "all" not in session.subscriptions:
-        _subscribe(ctx, session, "all", None)
-    if "filtered" not in session.subscriptions:
-        _subscribe(ctx, session, "filtered", f"eventType={resource.events['create']}")
+    with ctx.setup_step("TMF630.hub.subscribe"):
+        if "all" not in session.subscriptions:
+            _subscribe(ctx, session, "all", None)
+        if "filtered" not in session.subscriptions:
+            _subscribe(ctx, session, "filtered", f"eventType={resource.events['create']}")
 
 
 def _subject_of(event: Received, resource: Resource) -> str | None:

@@ -44,7 +44,12 @@ DEFECTS: dict[str, str] = {
     "wrong-event-name": "TMF630.hub.event-names",
     "no-type-v5": "TMF630.type.everywhere",
     "unknown-filter-ignored": "TMF630.filter.unknown-attribute-400",
+    # Found by fuzzing only (the official document's operations with generated input):
+    "malformed-id-500": "TMF630.fuzz.no-server-error",  # an id that is no UUID crashes the lookup
+    "error-code-number": "TMF630.fuzz.schema",  # Error.code is a number, the documents say string
 }
+# Defects only the fuzz rules find (they need the official document and --fuzz-examples > 0).
+FUZZ_DEFECTS = {"malformed-id-500", "error-code-number"}
 # Defects that only make sense for some versions (the others apply to both).
 DEFECT_VERSIONS: dict[str, tuple[str, ...]] = {"no-type-v5": ("v5",)}
 
@@ -335,7 +340,7 @@ class BadServer:
             body = {"type": "about:blank", "title": reason, "status": status, "detail": message}
             return Response(json.dumps(body), status, headers, media_type="application/problem+json")
         body = {
-            "code": str(status),
+            "code": status if "error-code-number" in self.defects else str(status),
             "reason": reason,
             "message": message,
             "status": str(status),
@@ -524,6 +529,8 @@ class BadServer:
         return self.json(page, 206 if len(page) < len(hits) else 200, headers)
 
     def find(self, version: str, resource: str, id_: str) -> dict[str, Any]:
+        if "malformed-id-500" in self.defects:
+            uuid.UUID(id_)  # unguarded: ValueError, answered 500 by handle()
         doc = self.rows(version, resource).get(id_)
         if doc is None:
             raise ApiError(404, f"No {resource} with id '{id_}'")
