@@ -17,7 +17,9 @@ NODE_STAMP := node_modules/.tmf-installed
 TMF_REFERENCE_DIR ?= $(abspath $(CURDIR)/../shared/tmf-reference)
 export TMF_REFERENCE_DIR
 
-PYTEST_ARGS ?= -q
+# Two workers (the machine has 2 cores; much of the suite waits on servers and subprocesses);
+# a module's tests stay on one worker, with its module-scoped servers and databases.
+PYTEST_ARGS ?= -q -n 2 --dist loadfile
 SERVE_ARGS ?=
 
 .PHONY: help serve test lint bench venv node postgres clean
