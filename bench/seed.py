@@ -27,6 +27,8 @@ from sid_model import (
 )
 from sid_model.base import Base
 from sid_model.db import make_engine, upgrade
+from tmf_api.engine.mapping import Summary
+from tmf_api.registry import load_mapping
 
 # Every state of the TMF622 ProductOrder lifecycle (mappings/TMF622/lifecycles.yaml).
 STATES = [
@@ -44,6 +46,14 @@ STATES = [
     "partial",
 ]
 ACTIONS = ["add", "modify", "delete", "noChange"]
+
+
+def item_action_summary() -> Summary:
+    """The ProductOrder node's bitmask of its items' actions, as the engine keeps it."""
+    node = load_mapping("TMF622", "v5").resources["productOrder"].node
+    return node.summaries["productOrderItem.action"]
+
+
 OFFERINGS = [
     ("PO-5G-169", "5G畅享169元套餐", "169.00"),
     ("PO-5G-299", "5G畅享299元套餐", "299.00"),
@@ -160,6 +170,7 @@ def _rows(
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of orders `start` … `stop - 1` and their children, per table key."""
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLE_KEYS}
+    summary = item_action_summary()
     for pk in range(start, stop):
         id_ = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if rng.random() < 0.02 and len(sample) < 5000:
@@ -167,6 +178,7 @@ def _rows(
         created = now - dt.timedelta(seconds=rng.randrange(SEED_DAYS * 86400))
         customer = CUSTOMERS[pk % len(CUSTOMERS)]
         first, second = rng.choice(OFFERINGS), rng.choice(OFFERINGS)
+        actions = [rng.choice(ACTIONS), rng.choice(ACTIONS)]
         rows["order"].append(
             {
                 "pk": pk,
@@ -188,6 +200,7 @@ def _rows(
                 "at_base_type": None,
                 "at_schema_location": None,
                 "extension": {},
+                "item_actions": summary.mask_of(actions),
             }
         )
         for position, offering in enumerate((first, second)):
@@ -197,7 +210,7 @@ def _rows(
                     "order_pk": pk,
                     "parent_item_pk": None,
                     "item_id": str(position + 1),
-                    "action": rng.choice(ACTIONS),
+                    "action": actions[position],
                     "state": None,
                     "quantity": 1 + position,
                     "product_offering_id": offering[0],
@@ -302,14 +315,24 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
     customer = f"({_pg_array(CUSTOMERS)})[1 + g % {len(CUSTOMERS)}]"
     names = _pg_array([o[1] for o in OFFERINGS])
     ids = _pg_array([o[0] for o in OFFERINGS])
-    prices = "ARRAY[" + ", ".join(
-        "'" + json.dumps({"itemPrice": _price(o)}, ensure_ascii=False) + "'::jsonb" for o in OFFERINGS
-    ) + "]"
+    prices = (
+        "ARRAY["
+        + ", ".join(
+            "'" + json.dumps({"itemPrice": _price(o)}, ensure_ascii=False) + "'::jsonb" for o in OFFERINGS
+        )
+        + "]"
+    )
     stamp = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+    # The items' actions are picked by the same hash below: the order's bitmask of them, computed
+    # from the same picks (the bit of ACTIONS[i] is the summary's).
+    summary = item_action_summary()
+    bits = "ARRAY[" + ", ".join(str(summary.mask_of([a])) for a in ACTIONS) + "]"
+    action_bits = f"({bits})[1 + abs(hashint4(%(key)s)) %% {len(ACTIONS)}]"
     when = created % {"now": f"'{stamp}'", "span": SEED_DAYS * 86400}
     statements = [
         f"""INSERT INTO product_order (pk, id, state, category, description, priority, billing_account_id,
-            order_date, expected_completion_date, requested_completion_date, at_type, extension)
+            order_date, expected_completion_date, requested_completion_date, at_type, extension,
+            item_actions)
         SELECT g, md5('order-' || g)::uuid::text,
             {pick % {"arr": _pg_array(STATES), "key": "g", "n": len(STATES)}},
             ({_pg_array(CATEGORIES)})[1 + g % {len(CATEGORIES)}],
@@ -317,7 +340,8 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
                 || '及' || ({names})[1 + {second}],
             {pick % {"arr": _pg_array(PRIORITIES), "key": "g + 5", "n": len(PRIORITIES)}},
             'BA-' || lpad((g % 50000)::text, 6, '0'),
-            {when}, {when} + interval '3 days', {when} + interval '7 days', 'ProductOrder', '{{}}'
+            {when}, {when} + interval '3 days', {when} + interval '7 days', 'ProductOrder', '{{}}',
+            {action_bits % {"key": "2 * g + 3000017"}} | {action_bits % {"key": "2 * g + 1 + 3000017"}}
         FROM generate_series(1, {orders}) AS g""",
         f"""INSERT INTO product_order_item (pk, order_pk, item_id, action, quantity, product_offering_id,
             product_offering_name, at_type, extension, position)
@@ -391,16 +415,39 @@ def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None 
     sample: list[str] = []
     if make_url(url).get_backend_name() == "postgresql":
         sample = _seed_postgres(url, orders, now)
-        return SeedInfo(orders, time.perf_counter() - started, sample, now)
-    engine = make_engine(url)
-    tables = _tables()
-    with engine.begin() as conn:
-        for start in range(1, orders + 1, BATCH):
-            rows = _rows(rng, now, start, min(start + BATCH, orders + 1), sample)
-            for key, table in tables.items():
-                conn.execute(table.insert(), rows[key])
-    engine.dispose()
+    else:
+        engine = make_engine(url)
+        tables = _tables()
+        with engine.begin() as conn:
+            for start in range(1, orders + 1, BATCH):
+                rows = _rows(rng, now, start, min(start + BATCH, orders + 1), sample)
+                for key, table in tables.items():
+                    conn.execute(table.insert(), rows[key])
+        engine.dispose()
+    check_summary(url)
     return SeedInfo(orders, time.perf_counter() - started, sample, now)
+
+
+def check_summary(url: str, every: int = 997) -> None:
+    """The seeded bitmask of item actions is what the engine would keep: checked on every
+    `every`-th order against its items (the rows are written here, not by the engine)."""
+    summary = item_action_summary()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            orders = conn.execute(text(f"SELECT pk, item_actions FROM product_order WHERE pk % {every} = 0"))
+            masks: dict[int, int] = {pk: mask for pk, mask in orders}
+            actions: dict[int, list[str]] = {pk: [] for pk in masks}
+            items = conn.execute(
+                text(f"SELECT order_pk, action FROM product_order_item WHERE order_pk % {every} = 0")
+            )
+            for order_pk, action in items:
+                actions[order_pk].append(action)
+    finally:
+        engine.dispose()
+    wrong = [pk for pk, mask in masks.items() if mask != summary.mask_of(actions[pk])]
+    if wrong:
+        raise AssertionError(f"seeded item_actions disagree with the items of orders {wrong[:10]}")
 
 
 def count_orders(url: str) -> int:

@@ -19,10 +19,12 @@ class ProductOrder(Base, Identified, Extensible):
     """
 
     __tablename__ = "product_order"
-    # The usual list: orders in a state, newest first (TMF630 filter + sort, then paging).
-    # Every filterable attribute has an index or an `unindexed` reason in mappings/.
+    # The usual list: orders in a state, newest first (TMF630 filter + sort, then paging), often
+    # with an item action; carrying `item_actions` lets the exact X-Total-Count of such a list be
+    # counted from this index alone. Every filterable attribute has an index or an `unindexed`
+    # reason in mappings/.
     __table_args__ = (
-        Index("ix_product_order_state_order_date", "state", "order_date"),
+        Index("ix_product_order_state_order_date_item_actions", "state", "order_date", "item_actions"),
         extension_gin_index("product_order"),
     )
 
@@ -40,6 +42,10 @@ class ProductOrder(Base, Identified, Extensible):
     expected_completion_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     requested_start_date: Mapped[dt.datetime | None] = mapped_column(index=True)
     requested_completion_date: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The actions of the top-level items as a bitmask, kept by every write (the `summaries` of the
+    # ProductOrder node in mappings/TMF622/productOrder.yaml say which bit is which), so that
+    # `productOrderItem.action=…` filters need not probe the items of each order.
+    item_actions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     items: Mapped[list[ProductOrderItem]] = children("ProductOrderItem")
     related_parties: Mapped[list[ProductOrderRelatedParty]] = children("ProductOrderRelatedParty")

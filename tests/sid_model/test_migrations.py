@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, ForeignKeyConstraint, Index, MetaData, String, Table
+from sqlalchemy import Column, ForeignKeyConstraint, Index, MetaData, String, Table, text
 
 from sid_model import Base
 from sid_model.db import include_object, make_engine, upgrade
@@ -122,3 +122,32 @@ def test_the_comparison_catches(migrated_url: str, mutate: Callable[[MetaData], 
     changed = model_copy()
     mutate(changed)
     assert schema_diff(migrated_url, changed) != []
+
+
+def test_item_action_summary_is_filled_for_stored_orders(database_url: str) -> None:
+    """0008 computes the bitmask of orders stored before it, as the engine's writes would."""
+    upgrade(database_url, "0007")
+    engine = make_engine(database_url)
+    items = {"PO-1": ["add", "modify", "add"], "PO-2": [], "PO-3": ["noChange", "suspend"], "PO-4": [None]}
+    try:
+        with engine.begin() as connection:
+            for pk, (id_, actions) in enumerate(items.items(), start=1):
+                connection.execute(
+                    text("INSERT INTO product_order (pk, id, extension) VALUES (:pk, :id, '{}')"),
+                    {"pk": pk, "id": id_},
+                )
+                for n, action in enumerate(actions):
+                    connection.execute(
+                        text(
+                            "INSERT INTO product_order_item (order_pk, position, action, extension) "
+                            "VALUES (:pk, :n, :action, '{}')"
+                        ),
+                        {"pk": pk, "n": n, "action": action},
+                    )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, item_actions FROM product_order ORDER BY id"))
+            expected = {"PO-1": 0b0011, "PO-2": 0, "PO-3": 0b11000, "PO-4": 0}
+            assert {id_: mask for id_, mask in rows} == expected
+    finally:
+        engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,44 @@ class CollectionAttribute:
     node: Node = field(init=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The values one attribute takes across a child collection, kept as a bitmask column on the
+    owner's row by every write, so that filters on it need not probe the children.
+
+    Bit n stands for `values[n]`; any other value sets bit len(values) ("other"), so that a filter
+    on a listed value can always be answered from the mask alone, and one on an unlisted value
+    falls back to probing the children.
+    """
+
+    collection: str  # the JSON name of the collection on the owner
+    attribute: str  # the child node's attribute (dotted) whose values are summarised
+    column: str  # the owner's integer column holding the mask
+    values: tuple[str, ...]
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.collection}.{self.attribute}"
+
+    def bits(self, values: Sequence[Any]) -> int | None:
+        """The mask of `values`, or None when one of them is not listed."""
+        mask = 0
+        for value in values:
+            if value not in self.values:
+                return None
+            mask |= 1 << self.values.index(value)
+        return mask
+
+    def mask_of(self, values: Iterable[Any]) -> int:
+        mask = 0
+        for value in values:
+            if value is None:
+                continue
+            index = self.values.index(value) if value in self.values else len(self.values)
+            mask |= 1 << index
+        return mask
+
+
 @dataclass
 class Node:
     name: str
@@ -56,6 +95,7 @@ class Node:
     columns: list[ColumnAttribute]
     collections: dict[str, CollectionAttribute]
     has_href: bool = False
+    summaries: dict[str, Summary] = field(default_factory=dict)
 
     def column_for(self, dotted: str) -> ColumnAttribute | None:
         for col in self.columns:
@@ -158,7 +198,19 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
             )
         else:
             raise ValueError(f"{where}: cannot read mapping target {target!r}")
-    return Node(name, entity, columns, collections, has_href)
+    summaries: dict[str, Summary] = {}
+    for dotted, spec in raw.get("summaries", {}).items():
+        where = f"node {name}, summary {dotted}"
+        collection, _, attribute = dotted.partition(".")
+        if collection not in collections or not attribute:
+            raise ValueError(f"{where}: {name} has no collection {collection!r} to summarise")
+        values = tuple(spec.get("values", []))
+        if not values or len(set(values)) != len(values) or len(values) > 62:
+            raise ValueError(f"{where}: needs 1 to 62 distinct values")
+        if _python_type(mapper, spec["column"], where) is not int:
+            raise ValueError(f"{where}: column {spec['column']!r} must be an integer column")
+        summaries[dotted] = Summary(collection, attribute, spec["column"], values)
+    return Node(name, entity, columns, collections, has_href, summaries)
 
 
 def parse_mapping(
@@ -180,6 +232,13 @@ def parse_mapping(
             coll.node = nodes[coll.node_name]
             if coll.scalar and coll.node.column_for(coll.scalar) is None:
                 raise ValueError(f"node {node.name}: {coll.node_name} maps no attribute {coll.scalar!r}")
+        for summary in node.summaries.values():
+            child = node.collections[summary.collection].node
+            if child.column_for(summary.attribute) is None:
+                raise ValueError(
+                    f"node {node.name}, summary {summary.dotted}: {child.name} maps no column for "
+                    f"{summary.attribute!r}"
+                )
     resources = {}
     known = {
         "node",

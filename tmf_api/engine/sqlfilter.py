@@ -206,6 +206,14 @@ class FilterCompiler:
                 for v in cond.values
             ]
             return _compare(getattr(entity, col.column), cond.op, values)
+        summary = node.summaries.get(dotted)
+        if summary is not None and cond.op in (Op.EQ, Op.NE):
+            leaf = steps[-1].schema.element
+            mask = summary.bits([_typed(v, leaf, str, cond.parameter, cond.op) for v in cond.values])
+            if mask is not None:
+                # Some child has one of the values (EQ) or none has any (NE): the owner's mask says.
+                bits = getattr(entity, summary.column).op("&")(mask)
+                return cast_bool(bits != 0 if cond.op is Op.EQ else bits == 0)
         coll = node.collections.get(names[0])
         if coll is not None:
             child = aliased(coll.node.entity)
