@@ -40,6 +40,7 @@ from sid_model import (
 from sid_model.db import make_engine
 from tmf_api.engine.mapping import Summary
 from tmf_api.registry import load_mapping
+from tmf_api.settings import Settings
 
 BASE = "/tmf-api/productOrderingManagement/v5/productOrder"
 
@@ -155,7 +156,8 @@ def _order_options() -> list[Any]:
 
 
 def create_app(database_url: str, pool_size: int | None = None) -> Starlette:
-    engine = make_engine(database_url, pool_size=pool_size)
+    # The same SQLite page cache per connection as our server (tmf_api.settings).
+    engine = make_engine(database_url, pool_size=pool_size, sqlite_cache_size=Settings().sqlite_cache_size)
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
 
     async def create(request: Request) -> Response:

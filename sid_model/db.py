@@ -29,13 +29,15 @@ def make_engine(
     pool_timeout: float | None = None,
     pool_recycle: float | None = None,
     statement_timeout: float | None = None,
+    sqlite_cache_size: int | None = None,
     **kwargs: Any,
 ) -> Engine:
     """An engine for `url`; pool options left None keep SQLAlchemy's defaults.
 
     `pool_recycle` 0 means never. `statement_timeout` (seconds, 0: none) is a per-connection
     limit on PostgreSQL; on SQLite, where a statement waits only for the write lock, it bounds
-    that wait (the busy timeout, SQLITE_BUSY_TIMEOUT_MS when 0).
+    that wait (the busy timeout, SQLITE_BUSY_TIMEOUT_MS when 0). `sqlite_cache_size` is each
+    SQLite connection's page cache in KiB (None: SQLite's default).
     """
     parsed = make_url(url)
     pool: dict[str, Any] = {
@@ -65,6 +67,8 @@ def make_engine(
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if sqlite_cache_size is not None:
+                cursor.execute(f"PRAGMA cache_size=-{int(sqlite_cache_size)}")  # negative: KiB
             cursor.close()
 
         return engine

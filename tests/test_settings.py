@@ -106,7 +106,8 @@ def test_the_environment_of_a_settings_reads_back_as_it() -> None:
 
 def test_engine_options_carry_the_pool_settings() -> None:
     settings = Settings(
-        pool_size=3, max_overflow=0, pool_timeout=1.0, pool_recycle=0.0, statement_timeout=4.0
+        pool_size=3, max_overflow=0, pool_timeout=1.0, pool_recycle=0.0, statement_timeout=4.0,
+        sqlite_cache_size=128,
     )
     assert settings.engine_options() == {
         "pool_size": 3,
@@ -114,4 +115,5 @@ def test_engine_options_carry_the_pool_settings() -> None:
         "pool_timeout": 1.0,
         "pool_recycle": 0.0,
         "statement_timeout": 4.0,
+        "sqlite_cache_size": 128,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from sid_model import Base
 from sid_model.db import SQLITE_BUSY_TIMEOUT_MS, alembic_config, make_engine, upgrade
 from tests.fixtures.databases import PostgresCluster
+from tmf_api.settings import Settings
 
 PROCESSES = 4
 WAIT_S = 60.0
@@ -45,6 +47,23 @@ def test_the_statement_timeout_is_set_on_every_connection(db_kind: str, database
     finally:
         engine.dispose()
         default.dispose()
+
+
+def test_the_sqlite_page_cache_is_set_on_every_connection(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'cache.db'}", sqlite_cache_size=256, pool_size=2)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            assert first.scalar(text("PRAGMA cache_size")) == -256  # negative: KiB
+            assert second.scalar(text("PRAGMA cache_size")) == -256
+    finally:
+        engine.dispose()
+
+
+def test_the_server_gives_sqlite_a_small_page_cache() -> None:
+    """Each connection's own cache, 2 MB by SQLite's default, multiplied by the pool: the setting
+    keeps it small (bench/README.md measures what it saves)."""
+    options = Settings().engine_options()
+    assert options["sqlite_cache_size"] == 512
 
 
 def _upgrade_together(barrier: Any, url: str) -> None:
