@@ -17,6 +17,9 @@ import yaml
 from jsonschema import Draft4Validator
 from openapi_schema_validator import OAS30Validator
 
+# libyaml's parser when PyYAML has it: the same results, several times faster.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def relax(node: Any) -> Any:
     if isinstance(node, dict):
@@ -35,7 +38,7 @@ class OfficialSpec:
     def __init__(self, path: Path) -> None:
         self.path = path
         with path.open(encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) if path.suffix in (".yaml", ".yml") else json.load(fh)
+            raw = yaml.load(fh, Loader=_YAML_LOADER) if path.suffix in (".yaml", ".yml") else json.load(fh)
         if not isinstance(raw, dict) or not ("swagger" in raw or "openapi" in raw):
             raise ValueError(f"{path} is not a Swagger 2.0 or OpenAPI 3 document")
         self.raw: dict[str, Any] = raw

@@ -9,6 +9,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML has it: the same results, several times faster.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
 
@@ -20,7 +23,7 @@ def profile_apis(directory: Path = PROFILE_DIR) -> tuple[str, ...]:
 def top_level(api: str, directory: Path = PROFILE_DIR) -> dict[str, Any]:
     """A profile's whole document (its API-wide sections: lifecycle, events …)."""
     with (directory / f"{api}.yaml").open(encoding="utf-8") as fh:
-        doc: dict[str, Any] = yaml.safe_load(fh)
+        doc: dict[str, Any] = yaml.load(fh, Loader=_YAML_LOADER)
     return doc
 
 
@@ -127,7 +130,7 @@ class VersionProfile:
 def load_profile(api: str, version: str, directory: Path = PROFILE_DIR) -> VersionProfile:
     path = directory / f"{api}.yaml"
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=_YAML_LOADER)
     section = doc["versions"].get(version)
     if section is None:
         raise KeyError(f"{api} has no {version} section in {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tmf_api import resources
 from tmf_api.engine.mapping import MAPPINGS_ROOT
@@ -27,3 +28,12 @@ def test_an_installed_copy_inside_the_package_comes_first(
     monkeypatch.setattr(resources, "REPOSITORY_DIR", tmp_path / "checkout")
     assert resources.data_dir("openapi") == package / "openapi"
     assert resources.data_dir("mappings") == tmp_path / "checkout" / "mappings"
+
+
+@pytest.mark.parametrize("folder", ["openapi", "mappings"])
+def test_the_fast_yaml_loader_reads_every_data_file_as_the_safe_loader_does(folder: str) -> None:
+    files = sorted((REPOSITORY / folder).rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert resources.load_yaml(text) == yaml.safe_load(text), path

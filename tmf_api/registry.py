@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tmf_api.engine.assembly import assemble
 from tmf_api.engine.mapping import (
     MAPPINGS_ROOT,
@@ -24,6 +22,7 @@ from tmf_api.engine.mapping import (
     parse_lifecycles,
     parse_mapping,
 )
+from tmf_api.resources import load_yaml
 
 MANIFEST = "manifest.yaml"
 COMMON = "common"
@@ -31,7 +30,7 @@ COMMON = "common"
 
 def read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return load_yaml(fh)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +25,7 @@ from tmf_api.engine.mapping import MAPPINGS_ROOT
 from tmf_api.engine.patch import MERGE_PATCH
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService, utcnow
 from tmf_api.errors import TMFError
+from tmf_api.resources import load_yaml
 
 log = logging.getLogger("tmf.simulator")
 
@@ -99,7 +99,7 @@ class FulfilmentRules:
 def load_rules(path: Path = DEFAULT_RULES) -> FulfilmentRules:
     """Read and check a rules file; a malformed one is a ValueError naming the file and place."""
     with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+        raw = load_yaml(fh) or {}
     where = str(path)
     try:
         resources = {

@@ -14,9 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tmf_api.resources import data_dir
+from tmf_api.resources import data_dir, load_yaml
 
 SPEC_ROOT: Path = data_dir("openapi")
 
@@ -28,7 +26,7 @@ _Key = tuple[str, str]  # (component kind, component name)
 @functools.cache
 def _read_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        data = load_yaml(handle)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a YAML mapping")
     return data

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tmf_api.registry import api_versions
+from tmf_api.resources import load_yaml
 from tmf_api.specs import load_spec
 
 # (api, version, path of the official document relative to the tmf-reference folder)
@@ -261,7 +261,7 @@ def compare_documents(official: Schema, ours: Schema) -> list[str]:
 @functools.cache
 def _load_official(path: Path) -> Schema:
     with path.open(encoding="utf-8") as handle:
-        data = json.load(handle) if path.suffix == ".json" else yaml.safe_load(handle)
+        data = json.load(handle) if path.suffix == ".json" else load_yaml(handle)
     assert isinstance(data, dict)
     return data
 

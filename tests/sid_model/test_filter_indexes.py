@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import MetaData, PrimaryKeyConstraint, UniqueConstraint, inspect
 
 from sid_model import Base
@@ -27,6 +26,7 @@ from tests.fixtures.reference import OFFICIAL_DOCUMENTS, require_reference
 from tmf_api.engine.mapping import ApiMapping
 from tmf_api.engine.schema import SchemaView
 from tmf_api.registry import load_mapping, manifests
+from tmf_api.resources import load_yaml
 
 # The lists people filter (orders, tickets, bills …), in every generation: the manifests'.
 LISTED = [
@@ -48,7 +48,7 @@ def _reference_root() -> Path:
 def _official_document(root: Path, api: str, version: str) -> dict[str, Any]:
     path = root / OFFICIAL_DOCUMENTS[(api, version)]
     with path.open(encoding="utf-8") as fh:
-        raw: dict[str, Any] = yaml.safe_load(fh) if path.suffix in (".yaml", ".yml") else json.load(fh)
+        raw: dict[str, Any] = load_yaml(fh) if path.suffix in (".yaml", ".yml") else json.load(fh)
     if "definitions" in raw:  # Swagger 2.0: SchemaView resolves every $ref by its last segment
         raw = {**raw, "components": {"schemas": raw["definitions"]}}
     return raw

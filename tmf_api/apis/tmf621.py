@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
 from sid_model import TroubleTicketNote, TroubleTicketStatusChange
 from tmf_api.engine.document import JSON
 from tmf_api.engine.resource import RequestContext, ResourceService, Rules, utcnow
+from tmf_api.resources import load_yaml
 
 _DURATION = re.compile(
     r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
@@ -44,7 +44,7 @@ def service_levels() -> tuple[ServiceLevel, ...]:
     from tmf_api.registry import manifest
 
     with manifest("TMF621").data_file("service_levels.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = load_yaml(fh)
     return tuple(
         ServiceLevel(
             name=rule["name"],
