@@ -233,6 +233,7 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
 
     def store(body: Any) -> None:
         with busy_as_503(), sessions.begin() as session:
+            lock_for_writing(session)
             receive_event(session, runtime, body)
 
     def received(event_type: str | None) -> list[Any]:
