@@ -328,5 +328,5 @@ def receive_event(
         received_at=now(),
         payload=payload,
     )
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=["api", "version", "event_id"]))
+    result: Any = session.execute(stmt.on_conflict_do_nothing(index_elements=["api", "version", "event_id"]))
     return bool(result.rowcount)
