@@ -18,6 +18,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
 from sid_model import ReceivedEvent
+from tmf_api.adapter import idempotency
 from tmf_api.adapter.conditional import if_none_match_hit, not_modified, require_match, resource_response
 from tmf_api.adapter.responses import error_response, json_response
 from tmf_api.engine.events import receive_event
@@ -146,12 +147,30 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             return error_response(error)
 
     def _create(self, service: ResourceService) -> Handler:
+        mapping = self.runtime.mapping
+        retention = self.runtime.settings.idempotency_retention
+
         def create(**kwargs: Any) -> Response:
             ctx = _context()
+            body = kwargs.get("body")
+            header = request.headers.get(idempotency.HEADER)
+            try:
+                key = None if header is None else idempotency.parse_key(header)
+            except TMFError as error:
+                return error_response(error)
 
             def work(session: Session) -> Response:
-                doc = service.create(session, kwargs.get("body"), ctx)
-                return resource_response(doc, 201, {"Location": doc["href"]})
+                held = None
+                if key is not None:
+                    held = idempotency.Claim(mapping.api, mapping.version, service.resource.path, key)
+                    replay = idempotency.claim(session, held, body, retention)
+                    if replay is not None:
+                        return replay
+                doc = service.create(session, body, ctx)
+                response = resource_response(doc, 201, {"Location": doc["href"]})
+                if held is not None:
+                    idempotency.remember(session, held, response)
+                return response
 
             return self._run(work, writes=True)
 
