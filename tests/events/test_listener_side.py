@@ -22,6 +22,7 @@ from tests.fixtures.app import CheckedClient, make_client
 from tests.fixtures.databases import _new_database_url
 from tests.fixtures.listener import WAIT_S, Hub, subscribe
 from tests.fixtures.server import running_server
+from tmf_api.engine.events import receive_event
 
 V4 = "/tmf-api/productOrderingManagement/v4"
 V5 = "/tmf-api/productOrderingManagement/v5"
@@ -158,3 +159,13 @@ def test_identical_events_posted_at_once_are_stored_once_and_never_a_500(
 def test_an_event_id_longer_than_the_store_keeps_is_a_400(hub_client: CheckedClient) -> None:
     event = _event(hub_client, V5) | {"eventId": "x" * 201}
     assert_tmf_error(hub_client.post(f"{V5}/listener", json=event), 400, mentions="eventId")
+
+
+def test_receive_event_tells_a_new_event_from_a_repeated_one(hub_client: CheckedClient) -> None:
+    runtime = next(r for r in hub_client.app.runtimes if r.base_path == V5)  # type: ignore[attr-defined]
+    event = _event(hub_client, V5)
+    seen = []
+    for _ in range(2):
+        with hub_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+            seen.append(receive_event(session, runtime, event))
+    assert seen == [True, False]

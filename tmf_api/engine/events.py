@@ -328,5 +328,7 @@ def receive_event(
         received_at=now(),
         payload=payload,
     )
-    result: Any = session.execute(stmt.on_conflict_do_nothing(index_elements=["api", "version", "event_id"]))
-    return bool(result.rowcount)
+    stored = session.scalar(
+        stmt.on_conflict_do_nothing(index_elements=["api", "version", "event_id"]).returning(ReceivedEvent.pk)
+    )
+    return stored is not None
