@@ -18,6 +18,7 @@ from sid_model.events import (
     EventSubscription,
     ReceivedEvent,
 )
+from sid_model.idempotency import IdempotencyKey
 from sid_model.product_order import (
     CancelProductOrder,
     ProductOrder,
@@ -51,6 +52,7 @@ __all__ = [
     "EventHubGeneration",
     "EventRecord",
     "EventSubscription",
+    "IdempotencyKey",
     "ProductOrder",
     "ProductOrderChannel",
     "ProductOrderExternalIdentifier",

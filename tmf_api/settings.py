@@ -106,6 +106,11 @@ class Settings:
     # (for servers behind a proxy that rewrites Host).
     public_base_url: str | None = setting(None, "base of absolute hrefs when behind a proxy")
     demo_data: bool = setting(False, "load demo data into an empty database")
+    # A POST with an Idempotency-Key is answered, for this long, with the response to its first
+    # use whenever it is retried (one day: a client's retries outlive a restart or an outage).
+    idempotency_retention: float = setting(
+        86400.0, "seconds an Idempotency-Key and its first response are kept for retries", minimum=1
+    )
     # Which API versions to serve, as (api, version) pairs; None serves all under openapi/.
     apis: tuple[tuple[str, str], ...] | None = setting(
         None, "API versions to serve, e.g. TMF622:v5,TMF621:v4; none: all",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -47,6 +47,12 @@ TMF622_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "productOrder", "list"): 8,
     ("v5", "productOrder", "patch"): 9,
     ("v5", "productOrder", "delete"): 12,
+    # With an Idempotency-Key: the create, plus the purge of expired keys, the claim and the
+    # response stored with it; a retry is the purge, the claim that finds the key, and its read.
+    ("v4", "productOrder", "create-keyed"): 8,
+    ("v4", "productOrder", "replay"): 3,
+    ("v5", "productOrder", "create-keyed"): 8,
+    ("v5", "productOrder", "replay"): 3,
     ("v4", "cancelProductOrder", "create"): 21,
     ("v4", "cancelProductOrder", "retrieve"): 1,
     ("v4", "cancelProductOrder", "list"): 2,
@@ -111,6 +117,7 @@ class Call:
     body: Any = None
     content_type: str = "application/json"
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _marker() -> str:
@@ -208,6 +215,12 @@ def _call(api: str, version: str, resource: str, operation: str, client: Checked
     url = f"{BASES[api]}/{version}/{resource}"
     if operation == "create":
         return Call("POST", url, _bodies(api, version, resource, client)(_marker()), status=201)
+    if operation in ("create-keyed", "replay"):
+        key = {"Idempotency-Key": _marker()}
+        body = _bodies(api, version, resource, client)(_marker())
+        if operation == "replay":
+            assert client.post(url, json=body, headers=key).status_code == 201
+        return Call("POST", url, body, status=201, headers=key)
     doc, query = _existing(api, version, resource, client)
     if operation == "retrieve":
         return Call("GET", f"{url}/{doc['id']}")
@@ -247,9 +260,8 @@ class StatementCounter:
         self.active = True
         try:
             content = None if call.body is None else json.dumps(call.body, ensure_ascii=False)
-            response = client.request(
-                call.method, call.url, content=content, headers={"content-type": call.content_type}
-            )
+            headers = {"content-type": call.content_type} | call.headers
+            response = client.request(call.method, call.url, content=content, headers=headers)
         finally:
             self.active = False
         assert response.status_code == call.status, response.text

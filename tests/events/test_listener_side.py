@@ -4,21 +4,25 @@ of our servers (a real subprocess) subscribed to this one receives its events.""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event as sa_event
 
 from tests.api.contract import assert_tmf_error
 from tests.api.test_tmf622 import order_v4, order_v5
-from tests.fixtures.app import CheckedClient
+from tests.fixtures.app import CheckedClient, make_client
 from tests.fixtures.databases import _new_database_url
 from tests.fixtures.listener import WAIT_S, Hub, subscribe
 from tests.fixtures.server import running_server
+from tmf_api.engine.events import receive_event
 
 V4 = "/tmf-api/productOrderingManagement/v4"
 V5 = "/tmf-api/productOrderingManagement/v5"
@@ -120,3 +124,48 @@ def test_our_server_as_subscriber_of_another(hub: Hub, second_server: str) -> No
     finally:
         for base, made in zip((V5, V4), hubs, strict=True):
             client.delete(f"{base}/hub/{made['id']}")
+
+
+@pytest.mark.parametrize("path", ["listener", "listener/productOrderCreateEvent"])
+def test_identical_events_posted_at_once_are_stored_once_and_never_a_500(
+    db_kind: str, database_url: str, path: str
+) -> None:
+    # Every request is held just before its INSERT until all have got there, so each has made
+    # whatever check it makes before any has stored the event. On SQLite writers take the
+    # write lock first (BEGIN IMMEDIATE), so there they cannot get that far together: they take turns.
+    copies = 4
+    with make_client(database_url) as client, ThreadPoolExecutor(max_workers=copies) as pool:
+        event = _event(client, V5)
+        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        together = threading.Barrier(copies if db_kind == "postgresql" else 1, timeout=WAIT_S)
+        began: list[str] = []
+
+        @sa_event.listens_for(engine, "before_cursor_execute")
+        def _hold(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.startswith("BEGIN IMMEDIATE"):
+                began.append(statement)
+            if statement.startswith("INSERT INTO received_event"):
+                together.wait()
+
+        posts = [pool.submit(client.post, f"{V5}/{path}", json=event) for _ in range(copies)]
+        statuses = [p.result(timeout=WAIT_S).status_code for p in posts]
+        sa_event.remove(engine, "before_cursor_execute", _hold)
+        assert statuses == [204] * copies
+        assert _received(client, V5, event["eventId"]) == [event]
+        if db_kind == "sqlite":
+            assert len(began) >= copies
+
+
+def test_an_event_id_longer_than_the_store_keeps_is_a_400(hub_client: CheckedClient) -> None:
+    event = _event(hub_client, V5) | {"eventId": "x" * 201}
+    assert_tmf_error(hub_client.post(f"{V5}/listener", json=event), 400, mentions="eventId")
+
+
+def test_receive_event_tells_a_new_event_from_a_repeated_one(hub_client: CheckedClient) -> None:
+    runtime = next(r for r in hub_client.app.runtimes if r.base_path == V5)  # type: ignore[attr-defined]
+    event = _event(hub_client, V5)
+    seen = []
+    for _ in range(2):
+        with hub_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+            seen.append(receive_event(session, runtime, event))
+    assert seen == [True, False]

@@ -18,6 +18,8 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
 from sid_model import ReceivedEvent
+from tmf_api.adapter import idempotency
+from tmf_api.adapter.conditional import if_none_match_hit, not_modified, require_match, resource_response
 from tmf_api.adapter.responses import error_response, json_response
 from tmf_api.engine.events import receive_event
 from tmf_api.engine.patch import JSON as JSON_MEDIA
@@ -91,6 +93,10 @@ def _context() -> RequestContext:
     return RequestContext(base_url=str(request.base_url))
 
 
+def _what(service: ResourceService, id_: str) -> str:
+    return f"{service.schema.name or service.resource.path} {id_}"
+
+
 def _media_type() -> str:
     return (request.headers.get("content-type") or JSON_MEDIA).split(";", 1)[0].strip().lower()
 
@@ -141,12 +147,30 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             return error_response(error)
 
     def _create(self, service: ResourceService) -> Handler:
+        mapping = self.runtime.mapping
+        retention = self.runtime.settings.idempotency_retention
+
         def create(**kwargs: Any) -> Response:
             ctx = _context()
+            body = kwargs.get("body")
+            header = request.headers.get(idempotency.HEADER)
+            try:
+                key = None if header is None else idempotency.parse_key(header)
+            except TMFError as error:
+                return error_response(error)
 
             def work(session: Session) -> Response:
-                doc = service.create(session, kwargs.get("body"), ctx)
-                return json_response(doc, 201, {"Location": doc["href"]})
+                held = None
+                if key is not None:
+                    held = idempotency.Claim(mapping.api, mapping.version, service.resource.path, key)
+                    replay = idempotency.claim(session, held, body, retention)
+                    if replay is not None:
+                        return replay
+                doc = service.create(session, body, ctx)
+                response = resource_response(doc, 201, {"Location": doc["href"]})
+                if held is not None:
+                    idempotency.remember(session, held, response)
+                return response
 
             return self._run(work, writes=True)
 
@@ -174,7 +198,11 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
             def work(session: Session) -> Response:
-                return json_response(service.retrieve(session, id, parse_query(query_string), ctx))
+                response = resource_response(service.retrieve(session, id, parse_query(query_string), ctx))
+                tag = response.headers["etag"]
+                if if_none_match_hit(request.headers.get("if-none-match"), tag):
+                    return not_modified(tag)
+                return response
 
             return self._run(work)
 
@@ -185,8 +213,11 @@ class EngineResolver(Resolver):  # type: ignore[misc]
             ctx = _context()
             media_type = _media_type()
 
+            precondition = require_match(request.headers.get("if-match"), _what(service, id))
+
             def work(session: Session) -> Response:
-                return json_response(service.patch(session, id, media_type, kwargs.get("body"), ctx))
+                doc = service.patch(session, id, media_type, kwargs.get("body"), ctx, precondition)
+                return resource_response(doc)
 
             return self._run(work, writes=True)
 
@@ -196,8 +227,10 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         def delete(id: str, **_: Any) -> Response:
             ctx = _context()
 
+            precondition = require_match(request.headers.get("if-match"), _what(service, id))
+
             def work(session: Session) -> Response:
-                service.delete(session, id, ctx)
+                service.delete(session, id, ctx, precondition)
                 return Response(status_code=204)
 
             return self._run(work, writes=True)
@@ -233,6 +266,7 @@ def listener_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Call
 
     def store(body: Any) -> None:
         with busy_as_503(), sessions.begin() as session:
+            lock_for_writing(session)
             receive_event(session, runtime, body)
 
     def received(event_type: str | None) -> list[Any]:

@@ -35,7 +35,11 @@ def _process_cancellation(
     if cancel.product_order_id is None:
         raise bad_request("productOrder.id is required: which order is to be cancelled?")
     # The mapping's `references` has already refused an id that names no order.
-    order = session.scalars(select(ProductOrder).where(ProductOrder.id == cancel.product_order_id)).one()
+    # Under the row lock: two cancellations of one order take turns, and the second sees the first's
+    # outcome (PostgreSQL; SQLite writers hold the write lock from the start, BEGIN IMMEDIATE).
+    order = session.scalars(
+        select(ProductOrder).where(ProductOrder.id == cancel.product_order_id).with_for_update()
+    ).one()
     if order.state not in orders.lifecycle.groups["cancellable"]:
         # The order stays as it is; the request ends in the version's refusal state.
         service.move(session, cancel, service.resource.options["refused_state"], ctx)

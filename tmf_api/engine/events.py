@@ -301,6 +301,10 @@ def _check_event_path(hub: ResourceService, path: str) -> None:
         raise bad_request(f"query: {path!r}: {target.schema.name} has no attribute {attribute!r}")
 
 
+# The length of received_event.event_id.
+EVENT_ID_MAX = 200
+
+
 def receive_event(
     session: Session, runtime: ApiRuntime, payload: Any, now: Callable[[], dt.datetime] = utcnow
 ) -> bool:
@@ -310,23 +314,21 @@ def receive_event(
     event_id = str(payload.get("eventId") or payload.get("id") or "")
     if not event_id:
         raise bad_request("An event must carry an eventId")
+    if len(event_id) > EVENT_ID_MAX:
+        raise bad_request(f"An eventId has at most {EVENT_ID_MAX} characters")
     api, version = runtime.mapping.api, runtime.mapping.version
-    seen = session.scalar(
-        select(ReceivedEvent.pk).where(
-            ReceivedEvent.api == api, ReceivedEvent.version == version, ReceivedEvent.event_id == event_id
-        )
+    # One statement that cannot race: a look-up before the INSERT would let two deliveries of one
+    # event both find nothing, and the second INSERT would then break the unique key (a 500).
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReceivedEvent).values(
+        api=api,
+        version=version,
+        event_id=event_id,
+        event_type=payload.get("eventType") or payload.get("@type"),
+        received_at=now(),
+        payload=payload,
     )
-    if seen is not None:
-        return False
-    session.add(
-        ReceivedEvent(
-            api=api,
-            version=version,
-            event_id=event_id,
-            event_type=payload.get("eventType") or payload.get("@type"),
-            received_at=now(),
-            payload=payload,
-        )
+    stored = session.scalar(
+        stmt.on_conflict_do_nothing(index_elements=["api", "version", "event_id"]).returning(ReceivedEvent.pk)
     )
-    session.flush()
-    return True
+    return stored is not None

@@ -32,6 +32,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# A check of the current representation (read under the row lock) before a change, raising a
+# TMFError to refuse it: the adapter's If-Match (tmf_api.adapter.conditional).
+Precondition = Callable[[JSON], None]
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """What the engine needs to know of the HTTP request: the base URL hrefs are built on."""
@@ -254,8 +259,18 @@ class ResourceService:
         rows = session.scalars(stmt).all()
         return [self.project(self.document(row, ctx), query.fields) for row in rows], total
 
-    def patch(self, session: Session, id_: str, media_type: str, body: Any, ctx: RequestContext) -> JSON:
+    def patch(
+        self,
+        session: Session,
+        id_: str,
+        media_type: str,
+        body: Any,
+        ctx: RequestContext,
+        precondition: Precondition | None = None,
+    ) -> JSON:
         row = self._load(session, id_, for_update=True)
+        if precondition is not None:
+            precondition(self.document(row, ctx))
         current = render(self.node, row, self.href(ctx, row.id))
         touched = patching.top_level_names(media_type, body) & self.not_patchable
         if touched:
@@ -336,8 +351,16 @@ class ResourceService:
         change = Change("stateChange", self.resource.path, row, [self.lifecycle.attribute], ctx)
         self.runtime.notify(session, change)
 
-    def delete(self, session: Session, id_: str, ctx: RequestContext | None = None) -> None:
+    def delete(
+        self,
+        session: Session,
+        id_: str,
+        ctx: RequestContext | None = None,
+        precondition: Precondition | None = None,
+    ) -> None:
         row = self._load(session, id_, for_update=True)
+        if precondition is not None and ctx is not None:
+            precondition(self.document(row, ctx))
         self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()
