@@ -91,9 +91,22 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         row = node.entity()
     rest = copy_json(doc)
     rest.pop("href", None) if node.has_href else None
+    given: dict[str, tuple[str, Any]] = {}
     for col in node.columns:
-        value = _pop_path(rest, col.path)
-        setattr(row, col.column, convert_scalar(value, col.python_type, where + col.dotted))
+        value = convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted)
+        if col.column in given:
+            # A shared column (Node.shared_columns): every path that is given must agree.
+            first_path, first = given[col.column]
+            if value is None:
+                continue
+            if first is not None and first != value:
+                raise ValueError(
+                    f"{where}{first_path} and {where}{col.dotted} must be equal (one {col.column}), "
+                    f"got {first!r} and {value!r}"
+                )
+        given[col.column] = (col.dotted, value)
+    for column, (_path, value) in given.items():
+        setattr(row, column, value)
     for name, coll in node.collections.items():
         value = rest.pop(name, None)
         # An update refills the stored child rows in order, so unchanged children cost no SQL and
