@@ -114,10 +114,20 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         previous: list[Any] = list(getattr(row, coll.relationship)) if existing else []
         children: list[Base] = []
         if coll.scalar:
-            if value is not None:
-                reused = previous[0] if previous else None
-                child = build(coll.node, {coll.scalar: value}, reused, where=f"{where}{name}")
-                children.append(child)
+            # One version's string is the first of the other's objects (v4 `externalId` of v5's
+            # `externalId[]`): the string unchanged leaves every child as it is, and a new one
+            # replaces the first child alone, so what only the other version shows is kept.
+            first = previous[0] if previous else None
+            scalar = coll.node.column_for(coll.scalar)
+            if value is not None and first is not None and scalar is not None:
+                if to_json_value(getattr(first, scalar.column)) == value:
+                    continue
+                children = [
+                    build(coll.node, {coll.scalar: value}, first, where=f"{where}{name}"),
+                    *previous[1:],
+                ]
+            elif value is not None:
+                children.append(build(coll.node, {coll.scalar: value}, first, where=f"{where}{name}"))
         elif value is not None:
             if not isinstance(value, list):
                 raise ValueError(f"{where}{name} must be an array")

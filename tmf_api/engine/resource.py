@@ -316,7 +316,9 @@ class ResourceService:
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"
             raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
         changed = sorted(k for k in set(updated) | set(current) if updated.get(k) != current.get(k))
-        removed = sorted(name for name in self.required_on_create & set(changed) if updated.get(name) in _EMPTY)
+        removed = sorted(
+            name for name in self.required_on_create & set(changed) if updated.get(name) in _EMPTY
+        )
         if removed:
             raise bad_request(
                 f"The patch removes {', '.join(removed)}, which a {self.schema.name} requires",

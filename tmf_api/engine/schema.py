@@ -318,10 +318,10 @@ def check_types(doc: Any, schema: SchemaView, where: str = "", depth: int = 0) -
                 f"{schema.type_name}), got {value!r}"
             )
     location = doc.get("@schemaLocation")
-    if location is not None and "@schemaLocation" in props:
-        if not isinstance(location, str) or not _URI.match(location):
-            place = f"{where}.@schemaLocation" if where else "@schemaLocation"
-            return f"{place} must be a URI, got {location!r}"
+    bad_location = not isinstance(location, str) or not _URI.match(location)
+    if location is not None and "@schemaLocation" in props and bad_location:
+        place = f"{where}.@schemaLocation" if where else "@schemaLocation"
+        return f"{place} must be a URI, got {location!r}"
     for key, value in doc.items():
         if isinstance(value, dict | list):
             sub = props.get(key)
