@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.api.test_tmf621 import V5 as TICKETS
 from tests.api.test_tmf621 import ticket_v5
@@ -22,6 +23,7 @@ from tests.api.test_tmf678 import V5 as BILLS
 from tests.api.test_tmf678 import new_account, price
 from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.engine.resource import utcnow
+from tmf_api.resources import data_dir
 from tmf_api.simulator import FulfilmentSimulator, load_rules, parse_delay
 
 MERGE = {"content-type": "application/merge-patch+json"}
@@ -351,3 +353,23 @@ def test_a_refused_move_backs_off_then_is_given_up_and_recorded(
     assert moved.status_code == 200, moved.text
     sim.tick(later + dt.timedelta(hours=1))
     assert key not in sim.stuck()
+
+
+def test_every_status_change_reason_in_the_fulfilment_policy_is_quoted_and_whole() -> None:
+    # An unquoted comma once cut a reason short: each one is a quoted string, read whole.
+    path = data_dir("mappings") / "fulfilment.yaml"
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    reasons = [line.partition(":")[2].strip() for line in lines if line.startswith("statusChangeReason:")]
+    assert reasons
+    loaded = _values(yaml.safe_load(path.read_text(encoding="utf-8")), "statusChangeReason")
+    for raw in reasons:
+        assert raw[0] == raw[-1] == '"', raw
+    assert sorted(loaded) == sorted(raw[1:-1] for raw in reasons)
+
+
+def _values(node: Any, key: str) -> list[Any]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == key] + [x for v in node.values() for x in _values(v, key)]
+    if isinstance(node, list):
+        return [x for item in node for x in _values(item, key)]
+    return []

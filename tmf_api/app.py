@@ -25,7 +25,7 @@ from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterV
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine.events import PENDING_FLAG, EventHub
 from tmf_api.engine.resource import ApiRuntime
-from tmf_api.registry import ApiVersion, api_versions, load_mapping, rules
+from tmf_api.registry import ApiVersion, api_versions, load_mapping, manifest, rules
 from tmf_api.settings import Settings
 from tmf_api.specs import load_document
 
@@ -51,7 +51,12 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
     runtimes = []
     for served in served_apis(settings):
         mapping = load_mapping(served.api, served.version)
-        runtime = ApiRuntime(mapping, load_document(served.document), settings)
+        peers = [
+            load_document(other.document)
+            for other in manifest(served.api).versions.values()
+            if other.version != served.version
+        ]
+        runtime = ApiRuntime(mapping, load_document(served.document), settings, peers)
         for path, own_rules in rules(served.api).items():
             if path in runtime.services:
                 runtime.services[path].rules = own_rules

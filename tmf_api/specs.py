@@ -77,6 +77,29 @@ class _Bundler:
         self.document = self._rewrite(self.document, self.root)
         components: dict[str, dict[str, Any]] = self.document["components"]
         done: set[tuple[Path, _Key]] = set()
+        self._import(components, done)
+        # The declared subtypes of the schemas used (StringCharacteristic of Characteristic): an
+        # `@type` naming one is accepted, so the document must say what it is.
+        while self._queue_subtypes(components, {source for source, _key in done}):
+            self._import(components, done)
+        return self.document
+
+    def _queue_subtypes(self, components: dict[str, dict[str, Any]], sources: set[Path]) -> bool:
+        present = components.get("schemas", {})
+        # Only schemas an attribute is typed with: a base class merely extended (Entity) is not one.
+        typed = _typed_names(self.document)
+        for source in sources:
+            for name, raw in (_read_yaml(source).get("components", {}).get("schemas") or {}).items():
+                if name in present or not isinstance(raw, dict) or name.endswith(("_FVO", "_MVO")):
+                    continue
+                for part in raw.get("allOf", []):
+                    ref = part.get("$ref") if isinstance(part, dict) else None
+                    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in typed:
+                        self.pending.append((source, ("schemas", name)))
+                        break
+        return bool(self.pending)
+
+    def _import(self, components: dict[str, dict[str, Any]], done: set[tuple[Path, _Key]]) -> None:
         while self.pending:
             source, key = self.pending.pop()
             if (source, key) in done:
@@ -97,7 +120,21 @@ class _Bundler:
                 continue
             existing[name] = value
             self.origin[key] = source
-        return self.document
+
+
+def _typed_names(node: Any, in_all_of: bool = False) -> set[str]:
+    """The schema names `node` refers to other than as an `allOf` part."""
+    names: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not in_all_of:
+            names.add(ref.rsplit("/", 1)[-1])
+        for key, value in node.items():
+            names |= _typed_names(value, key == "allOf")
+    elif isinstance(node, list):
+        for item in node:
+            names |= _typed_names(item, in_all_of)
+    return names
 
 
 @functools.cache

@@ -246,7 +246,13 @@ def test_cancellation_of_a_completed_order_is_refused_and_leaves_it_untouched(
             body["@type"] = "CancelProductOrder"
         cancel = api_client.post(f"{base}/cancelProductOrder", json=body)
         assert cancel.status_code == 201 and cancel.json()["state"] == refused
-        assert api_client.get(f"{base}/productOrder/{order['id']}").json() == done
+        after = api_client.get(f"{base}/productOrder/{order['id']}").json()
+        # The order is as it was but for a Note giving the partner the refusal's reason.
+        notes = after.pop("note")
+        assert after == done
+        assert [n["id"] for n in notes] == [f"cancellation-{cancel.json()['id']}"]
+        assert "completed" in notes[0]["text"] and "refused" in notes[0]["text"]
+        assert notes[0]["author"] and notes[0]["date"]
 
 
 def test_cancellation_of_an_unknown_order_is_400(api_client: CheckedClient) -> None:

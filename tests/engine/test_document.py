@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tmf_api.engine.document import build, render
 from tmf_api.registry import load_mapping
 
@@ -62,3 +64,25 @@ def test_bad_values_name_the_attribute() -> None:
             assert where in str(exc)
         else:
             raise AssertionError(f"{doc} was accepted")
+
+
+def test_a_shared_column_takes_the_value_of_the_paths_given() -> None:
+    node = load_mapping("TMF678", "v4").nodes["CustomerBill"]
+    row = build(node, {"amountDue": {"unit": "CNY", "value": 10}})
+    assert row.currency == "CNY"  # type: ignore[attr-defined]
+    assert render(node, row)["taxIncludedAmount"] == {"unit": "CNY"}
+    build(node, {"amountDue": {"value": 10}, "taxIncludedAmount": {"unit": "EUR"}}, row)
+    assert row.currency == "EUR"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"amountDue\.unit and remainingAmount\.unit must be equal"):
+        build(node, {"amountDue": {"unit": "CNY"}, "remainingAmount": {"unit": "EUR"}}, row)
+
+
+def test_the_other_versions_scalar_keeps_the_further_children() -> None:
+    v4 = load_mapping("TMF622", "v4").nodes["ProductOrder"]
+    v5 = load_mapping("TMF622", "v5").nodes["ProductOrder"]
+    ids = [{"id": "A", "owner": "营业厅"}, {"id": "B", "owner": "掌上营业厅"}]
+    row = build(v5, {"externalId": ids})
+    build(v4, render(v4, row) | {"category": "x"}, row)
+    assert render(v5, row)["externalId"] == ids
+    build(v4, render(v4, row) | {"externalId": "C"}, row)
+    assert render(v5, row)["externalId"] == [{"id": "C"}, ids[1]]

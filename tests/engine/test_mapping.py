@@ -312,3 +312,21 @@ def test_parse_mapping_reads_the_resource() -> None:
     assert mapping.resources["hub"].scope == {"api": "TMF621", "version": "v5"}
     name = ticket.node.column_for("name")
     assert name is not None and (name.column, name.python_type) == ("name", str)
+
+
+def test_two_paths_on_one_column_are_refused_when_mappings_load() -> None:
+    raw = _raw("TMF678", "v5")
+    node = raw["nodes"]["CustomerBill"]
+    node.pop("shared_columns")
+    with pytest.raises(
+        ValueError, match=r"amountDue\.unit and remainingAmount\.unit both map to column 'currency'"
+    ):
+        parse_mapping(raw, lifecycles("TMF678"))
+    raw = _raw("TMF622", "v4")
+    raw["nodes"]["ProductOrder"]["attributes"]["summary"] = "description"
+    with pytest.raises(ValueError, match="description and summary both map to column 'description'"):
+        parse_mapping(raw, lifecycles("TMF622"))
+    raw = _raw("TMF622", "v4")
+    raw["nodes"]["ProductOrder"]["shared_columns"] = ["no_such_column"]
+    with pytest.raises(ValueError, match="shared column 'no_such_column' is mapped by no attribute"):
+        parse_mapping(raw, lifecycles("TMF622"))

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sid_model import ProductOrder
+from sid_model import ProductOrder, ProductOrderNote
 from tmf_api.apis import billing
 from tmf_api.engine.document import JSON
-from tmf_api.engine.resource import RequestContext, ResourceService, Rules, utcnow
+from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import bad_request
 
 
@@ -41,7 +41,25 @@ def _process_cancellation(
         select(ProductOrder).where(ProductOrder.id == cancel.product_order_id).with_for_update()
     ).one()
     if order.state not in orders.lifecycle.groups["cancellable"]:
-        # The order stays as it is; the request ends in the version's refusal state.
+        # The order keeps its state; the request ends in the version's refusal state. Neither
+        # version's CancelProductOrder has an attribute for the outcome's reason, so the reason is
+        # a Note on the order (ProductOrder.note, in both documents), naming the request.
+        cancellable = ", ".join(orders.lifecycle.groups["cancellable"])
+        order.notes.append(
+            ProductOrderNote(
+                note_id=f"cancellation-{cancel.id}",
+                author="productOrderingManagement",
+                date=utcnow(),
+                text=(
+                    f"CancelProductOrder {cancel.id} refused: the order is {order.state}; "
+                    f"only an order that is {cancellable} can be cancelled."
+                ),
+                position=len(order.notes),
+                extension={},
+            )
+        )
+        session.flush()
+        orders.runtime.notify(session, Change("attributeValueChange", "productOrder", order, ["note"], ctx))
         service.move(session, cancel, service.resource.options["refused_state"], ctx)
         return
     service.move(session, cancel, "inProgress", ctx)

@@ -91,9 +91,22 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         row = node.entity()
     rest = copy_json(doc)
     rest.pop("href", None) if node.has_href else None
+    given: dict[str, tuple[str, Any]] = {}
     for col in node.columns:
-        value = _pop_path(rest, col.path)
-        setattr(row, col.column, convert_scalar(value, col.python_type, where + col.dotted))
+        value = convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted)
+        if col.column in given:
+            # A shared column (Node.shared_columns): every path that is given must agree.
+            first_path, first = given[col.column]
+            if value is None:
+                continue
+            if first is not None and first != value:
+                raise ValueError(
+                    f"{where}{first_path} and {where}{col.dotted} must be equal (one {col.column}), "
+                    f"got {first!r} and {value!r}"
+                )
+        given[col.column] = (col.dotted, value)
+    for column, (_path, value) in given.items():
+        setattr(row, column, value)
     for name, coll in node.collections.items():
         value = rest.pop(name, None)
         # An update refills the stored child rows in order, so unchanged children cost no SQL and
@@ -101,10 +114,20 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         previous: list[Any] = list(getattr(row, coll.relationship)) if existing else []
         children: list[Base] = []
         if coll.scalar:
-            if value is not None:
-                reused = previous[0] if previous else None
-                child = build(coll.node, {coll.scalar: value}, reused, where=f"{where}{name}")
-                children.append(child)
+            # One version's string is the first of the other's objects (v4 `externalId` of v5's
+            # `externalId[]`): the string unchanged leaves every child as it is, and a new one
+            # replaces the first child alone, so what only the other version shows is kept.
+            first = previous[0] if previous else None
+            scalar = coll.node.column_for(coll.scalar)
+            if value is not None and first is not None and scalar is not None:
+                if to_json_value(getattr(first, scalar.column)) == value:
+                    continue
+                children = [
+                    build(coll.node, {coll.scalar: value}, first, where=f"{where}{name}"),
+                    *previous[1:],
+                ]
+            elif value is not None:
+                children.append(build(coll.node, {coll.scalar: value}, first, where=f"{where}{name}"))
         elif value is not None:
             if not isinstance(value, list):
                 raise ValueError(f"{where}{name} must be an array")

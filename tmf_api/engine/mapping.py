@@ -95,6 +95,9 @@ class Node:
     columns: list[ColumnAttribute]
     collections: dict[str, CollectionAttribute]
     has_href: bool = False
+    # Columns that several attribute paths hold on purpose (a bill's one currency is the `unit` of
+    # each of its amounts): a write gives them one value, or is refused when the paths disagree.
+    shared_columns: frozenset[str] = frozenset()
     summaries: dict[str, Summary] = field(default_factory=dict)
 
     def column_for(self, dotted: str) -> ColumnAttribute | None:
@@ -182,11 +185,20 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
     columns: list[ColumnAttribute] = []
     collections: dict[str, CollectionAttribute] = {}
     has_href = False
+    shared = frozenset(raw.get("shared_columns", []))
+    holders: dict[str, str] = {}
     for attr, target in raw["attributes"].items():
         where = f"node {name}, attribute {attr}"
         if target == HREF:
             has_href = True
         elif isinstance(target, str):
+            # Two paths on one column lose one path's value on every write, unless declared shared.
+            if target in holders and target not in shared:
+                raise ValueError(
+                    f"node {name}: attributes {holders[target]} and {attr} both map to column {target!r}; "
+                    "map them to different columns or list the column under shared_columns"
+                )
+            holders.setdefault(target, attr)
             columns.append(
                 ColumnAttribute(tuple(attr.split(".")), target, _python_type(mapper, target, where))
             )
@@ -198,6 +210,8 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
             )
         else:
             raise ValueError(f"{where}: cannot read mapping target {target!r}")
+    for column in shared - set(holders):
+        raise ValueError(f"node {name}: shared column {column!r} is mapped by no attribute")
     summaries: dict[str, Summary] = {}
     for dotted, spec in raw.get("summaries", {}).items():
         where = f"node {name}, summary {dotted}"
@@ -210,7 +224,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         if _python_type(mapper, spec["column"], where) is not int:
             raise ValueError(f"{where}: column {spec['column']!r} must be an integer column")
         summaries[dotted] = Summary(collection, attribute, spec["column"], values)
-    return Node(name, entity, columns, collections, has_href, summaries)
+    return Node(name, entity, columns, collections, has_href, shared, summaries)
 
 
 def parse_mapping(

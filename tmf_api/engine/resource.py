@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from tmf_api.engine import patch as patching
 from tmf_api.engine.document import JSON, build, copy_json, render
 from tmf_api.engine.mapping import ApiMapping, Lifecycle, ResourceMapping
 from tmf_api.engine.query import Query
-from tmf_api.engine.schema import SchemaView, fill_types
+from tmf_api.engine.schema import SchemaView, check_types, present_types, stored_types
 from tmf_api.engine.sqlfilter import FilterCompiler
 from tmf_api.errors import TMFError, bad_request, not_found
 from tmf_api.settings import Settings
@@ -78,10 +78,18 @@ class Change:
 class ApiRuntime:
     """One API version being served: its mapping, spec, and one service per resource."""
 
-    def __init__(self, mapping: ApiMapping, spec: dict[str, Any], settings: Settings) -> None:
+    def __init__(
+        self,
+        mapping: ApiMapping,
+        spec: dict[str, Any],
+        settings: Settings,
+        peer_specs: Sequence[dict[str, Any]] = (),
+    ) -> None:
         self.mapping = mapping
         self.spec = spec
         self.settings = settings
+        # The API's other versions' documents: their type names are shown in this version's names.
+        self.peer_specs = list(peer_specs)
         # v5 requires `@type` on every object; rows written through v4 may not have them.
         self.fill_types = mapping.version != "v4"
         self.services: dict[str, ResourceService] = {}
@@ -113,6 +121,11 @@ class ResourceService:
             SchemaView.named(spec, resource.create_schema) if resource.create_schema else None
         )
         self.patch_schema = SchemaView.named(spec, resource.patch_schema) if resource.patch_schema else None
+        self.peer_schemas = [
+            SchemaView.named(peer, resource.schema)
+            for peer in runtime.peer_specs
+            if resource.schema in peer["components"]["schemas"]
+        ]
         self.rules = Rules()
 
     # -- derived once ------------------------------------------------------------------------
@@ -134,7 +147,15 @@ class ResourceService:
             "$ref": f"#/components/schemas/{self.resource.patch_schema}",
             "components": self.runtime.spec["components"],
         }
-        return OAS30Validator(root)
+        # Formats checked as on POST (Connexion's validator checks them there).
+        return OAS30Validator(root, format_checker=oas30_format_checker)
+
+    @cached_property
+    def required_on_create(self) -> frozenset[str]:
+        """First-level attributes a resource must have (those its create schema requires)."""
+        if self.create_schema is None:
+            return frozenset()
+        return self.create_schema.required - self.server_owned - {"@type"}
 
     @cached_property
     def _state_column(self) -> str | None:
@@ -154,10 +175,16 @@ class ResourceService:
 
     # -- rendering ---------------------------------------------------------------------------
     def document(self, row: Any, ctx: RequestContext) -> JSON:
+        """The row in this version's shape; `@type` values the server filled in or translated are
+        marked (tmf_api.engine.schema), so a write can tell them from what a client sent."""
         doc = render(self.node, row, self.href(ctx, row.id))
-        if self.runtime.fill_types:
-            fill_types(doc, self.schema)
+        present_types(doc, self.schema, self.peer_schemas, fill=self.runtime.fill_types)
         return doc
+
+    def check_types(self, doc: JSON) -> None:
+        problem = check_types(doc, self.schema)
+        if problem:
+            raise bad_request(problem)
 
     def check_fields(self, fields: list[str] | None) -> None:
         for name in fields or []:
@@ -217,6 +244,7 @@ class ResourceService:
         if not isinstance(body, dict):
             raise bad_request(f"The body must be a {self.schema.name} object")
         doc = {k: v for k, v in body.items() if k not in self.server_owned}
+        self.check_types(doc)
         self.check_references(session, doc)
         try:
             row: Any = build(self.node, doc)
@@ -269,9 +297,11 @@ class ResourceService:
         precondition: Precondition | None = None,
     ) -> JSON:
         row = self._load(session, id_, for_update=True)
+        # The patch applies to what this version shows (v5 `@type`s filled in, type names in this
+        # version's form), so it is validated as this version's resource, whichever wrote it.
+        current = self.document(row, ctx)
         if precondition is not None:
-            precondition(self.document(row, ctx))
-        current = render(self.node, row, self.href(ctx, row.id))
+            precondition(current)
         touched = patching.top_level_names(media_type, body) & self.not_patchable
         if touched:
             raise bad_request(
@@ -300,6 +330,16 @@ class ResourceService:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(document)"
             raise bad_request(f"The patched {self.schema.name} is not valid at {where}: {first.message}")
+        changed = sorted(k for k in set(updated) | set(current) if updated.get(k) != current.get(k))
+        removed = sorted(
+            name for name in self.required_on_create & set(changed) if updated.get(name) in _EMPTY
+        )
+        if removed:
+            raise bad_request(
+                f"The patch removes {', '.join(removed)}, which a {self.schema.name} requires",
+                reason="Required attribute missing",
+            )
+        self.check_types(updated)
         self.check_references(session, updated)
         old_state = self.state_of(row)
         new_state = updated.get(self.resource.state_attribute or "")
@@ -315,9 +355,9 @@ class ResourceService:
                 f"Allowed next states: {', '.join(allowed) if allowed else 'none (final state)'}",
                 reason="Illegal state transition",
             )
-        changed = sorted(k for k in set(updated) | set(current) if updated.get(k) != current.get(k))
         try:
-            build(self.node, updated, row)
+            # What the server filled in for this version is not the client's: it is not stored.
+            build(self.node, stored_types(updated), row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         for column, value in self.resource.on_update.items():
@@ -364,6 +404,9 @@ class ResourceService:
         self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()
+
+
+_EMPTY: tuple[Any, ...] = (None, [], {}, "")
 
 
 def _without(doc: JSON, names: frozenset[str]) -> JSON:

@@ -6,6 +6,7 @@ The spec is the authority on which attributes a resource can have, so filters, `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -160,3 +161,172 @@ def fill_types(doc: Any, schema: SchemaView, depth: int = 0) -> None:
             sub = props.get(key)
             if sub is not None:
                 fill_types(value, sub, depth + 1)
+
+
+# -- `@type` across versions ----------------------------------------------------------------------
+# v5 requires `@type` on every object and names some objects differently from v4 (v4 RelatedParty is
+# v5 RelatedPartyRefOrPartyRoleRef). A stored row serves both, so a rendering fills in and
+# translates type names for its version, marking what it made up: a write through that version
+# stores what the client sent, never the server's own filling, so the other version reads the
+# resource as it was (tmf_api.engine.resource).
+
+# Request variants of one type (ProductOrder_FVO …) are not types of their own.
+_VARIANT_SUFFIXES = ("_FVO", "_MVO", "_Create", "_Update")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
+
+
+class FilledType(str):
+    """An `@type` the server filled in where the stored object has none."""
+
+    __slots__ = ()
+
+
+class TranslatedType(str):
+    """An `@type` shown in this version's name for another version's name, which is kept."""
+
+    stored: str
+
+    def __new__(cls, value: str, stored: str) -> TranslatedType:
+        made = super().__new__(cls, value)
+        made.stored = stored
+        return made
+
+
+def _subtypes(doc: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Schema name -> the names of the schemas that extend it (allOf), and discriminator mappings."""
+    schemas = doc["components"]["schemas"]
+    direct: dict[str, set[str]] = {}
+    for name, schema in schemas.items():
+        for sub in schema.get("allOf", []) if isinstance(schema, dict) else []:
+            ref = sub.get("$ref", "") if isinstance(sub, dict) else ""
+            if ref.startswith("#/components/schemas/") and not name.endswith(_VARIANT_SUFFIXES):
+                direct.setdefault(ref.rsplit("/", 1)[1], set()).add(name)
+        mapping = (schema.get("discriminator") or {}).get("mapping") or {} if isinstance(schema, dict) else {}
+        direct.setdefault(name, set()).update(mapping)
+    closed: dict[str, set[str]] = {}
+    for name in direct:
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            for sub in direct.get(stack.pop(), set()):
+                if sub not in seen:
+                    seen.add(sub)
+                    stack.append(sub)
+        closed[name] = seen
+    return closed
+
+
+_SUBTYPES: dict[int, tuple[Mapping[str, Any], dict[str, set[str]]]] = {}
+
+
+def allowed_types(schema: SchemaView) -> frozenset[str]:
+    """The `@type` values an object of `schema` may carry: its own type and its declared subtypes."""
+    entry = _SUBTYPES.get(id(schema._doc))
+    if entry is None or entry[0] is not schema._doc:
+        entry = (schema._doc, _subtypes(schema._doc))
+        _SUBTYPES[id(schema._doc)] = entry
+    subtypes = entry[1]
+    first = schema._deref(schema.raw)
+    name = first.name or schema.name
+    alternatives = first.raw.get("oneOf") or first.raw.get("anyOf")
+    if alternatives and not first.raw.get("properties"):
+        # The official documents also name the union itself (ProductRefOrValue) as a type.
+        out: set[str] = {name} if name else set()
+        for alternative in alternatives:
+            out |= allowed_types(schema._deref(alternative))
+        return frozenset(out)
+    if name is None:
+        return frozenset()
+    return frozenset({name} | subtypes.get(name, set()))
+
+
+def present_types(
+    doc: Any, schema: SchemaView, others: list[SchemaView], *, fill: bool, depth: int = 0
+) -> None:
+    """Show `doc` in `schema`'s version: another version's name for an object (`others` are the
+    same resource's schemas in the other versions) becomes this version's, and with `fill` every
+    object without an `@type` gets one (v5)."""
+    if depth > 40:
+        return
+    if isinstance(doc, list):
+        element = schema.element
+        other_elements = [o.element for o in others]
+        for item in doc:
+            present_types(item, element, other_elements, fill=fill, depth=depth + 1)
+        return
+    if not isinstance(doc, dict):
+        return
+    own = schema.type_name if "@type" in schema.properties else None
+    if own is not None:
+        current = doc.get("@type")
+        if current is None:
+            if fill:
+                doc["@type"] = FilledType(own)
+        elif current != own and isinstance(current, str) and not isinstance(current, FilledType):
+            foreign = {o.type_name for o in others if "@type" in o.properties} - {own}
+            if current in foreign and current not in allowed_types(schema):
+                doc["@type"] = TranslatedType(own, current)
+    props = schema.properties
+    for key, value in doc.items():
+        if isinstance(value, dict | list):
+            sub = props.get(key)
+            if sub is not None:
+                subs = [p for o in others if (p := o.properties.get(key)) is not None]
+                present_types(value, sub, subs, fill=fill, depth=depth + 1)
+
+
+def stored_types(doc: Any) -> Any:
+    """`doc` as it is to be stored: `@type` values the server filled in dropped, translated ones
+    back to what was stored. A copy; `doc` is left as it is."""
+    if isinstance(doc, list):
+        return [stored_types(item) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key == "@type" and isinstance(value, FilledType):
+            continue
+        if key == "@type" and isinstance(value, TranslatedType):
+            out[key] = value.stored
+        else:
+            out[key] = stored_types(value)
+    return out
+
+
+def check_types(doc: Any, schema: SchemaView, where: str = "", depth: int = 0) -> str | None:
+    """The first `@type` that is neither the object's type nor a declared subtype, or the first
+    `@schemaLocation` that is not a URI, as a message naming its place; None when all are fine."""
+    if depth > 40:
+        return None
+    if isinstance(doc, list):
+        element = schema.element
+        for position, item in enumerate(doc):
+            problem = check_types(item, element, f"{where}[{position}]", depth + 1)
+            if problem:
+                return problem
+        return None
+    if not isinstance(doc, dict):
+        return None
+    props = schema.properties
+    if "@type" in doc and "@type" in props and schema.type_name is not None:
+        value = doc["@type"]
+        allowed = allowed_types(schema)
+        if allowed and (not isinstance(value, str) or value not in allowed):
+            place = f"{where}.@type" if where else "@type"
+            return (
+                f"{place} must be {' or '.join(sorted(allowed))} (a declared subtype of "
+                f"{schema.type_name}), got {value!r}"
+            )
+    location = doc.get("@schemaLocation")
+    bad_location = not isinstance(location, str) or not _URI.match(location)
+    if location is not None and "@schemaLocation" in props and bad_location:
+        place = f"{where}.@schemaLocation" if where else "@schemaLocation"
+        return f"{place} must be a URI, got {location!r}"
+    for key, value in doc.items():
+        if isinstance(value, dict | list):
+            sub = props.get(key)
+            if sub is not None:
+                problem = check_types(value, sub, f"{where}.{key}" if where else key, depth + 1)
+                if problem:
+                    return problem
+    return None
