@@ -20,7 +20,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
 from tmf_api.adapter.handlers import EngineResolver, listener_route
-from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
+from tmf_api.adapter.middleware import AllowIndex, ASGIApp, RequestLimits, TMFMiddleware
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine.events import PENDING_FLAG, EventHub
@@ -178,7 +178,9 @@ def create_app(settings: Settings) -> Application:
         routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)
         routes[f"{runtime.base_path}/listener"] = listener_route(runtime, sessions)
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
-    return Application(TMFMiddleware(app, allow, routes, prefixes), runtimes, sessions, dispatcher)
+    limits = RequestLimits(settings.max_body_bytes, settings.max_json_depth, settings.max_array_items)
+    asgi = TMFMiddleware(app, allow, routes, prefixes, limits)
+    return Application(asgi, runtimes, sessions, dispatcher)
 
 
 def _static_docs() -> ASGIApp:

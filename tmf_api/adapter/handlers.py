@@ -44,10 +44,27 @@ def busy_as_503() -> Iterator[None]:
     try:
         yield
     except sa_exc.SQLAlchemyError as error:
-        busy = database_busy(error)
+        busy = database_busy(error) or database_refused(error)
         if busy is None:
             raise
         raise busy from error
+
+
+def database_refused(error: Exception) -> TMFError | None:
+    """A 400 for a value the database refused (SQLSTATE class 22: a regular expression it cannot
+    run, text or a number beyond its type, NUL in text). The engine checks these before any SQL,
+    alike on both databases; this is the backstop, so a check that misses one is no 500."""
+    if not isinstance(error, sa_exc.DataError):
+        return None
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    # Only the kind: the message may quote the value, which may be personal.
+    log.warning(
+        "answering 400: the database refused a value (%s, SQLSTATE %s)", type(error.orig).__name__, sqlstate
+    )
+    return TMFError(
+        400,
+        f"A value in the request cannot be stored or compared by the database (SQLSTATE {sqlstate or '-'})",
+    )
 
 
 def database_busy(error: Exception) -> TMFError | None:

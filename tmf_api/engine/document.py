@@ -93,7 +93,9 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
     rest.pop("href", None) if node.has_href else None
     for col in node.columns:
         value = _pop_path(rest, col.path)
-        setattr(row, col.column, convert_scalar(value, col.python_type, where + col.dotted))
+        converted = convert_scalar(value, col.python_type, where + col.dotted)
+        col.check(converted, where + col.dotted)
+        setattr(row, col.column, converted)
     for name, coll in node.collections.items():
         value = rest.pop(name, None)
         # An update refills the stored child rows in order, so unchanged children cost no SQL and

@@ -5,6 +5,13 @@ a mapped column becomes a column predicate, a child collection an EXISTS on the 
 anything else a JSON-path predicate on the row's `extension` document. Values are bound
 parameters, converted to the attribute's type first (a value that does not fit: 400).
 
+Regular expressions (`attr*=re`, `attr.regex=re`) are checked for the database that runs them
+before any SQL: SQLite runs them in RE2 (sid_model.db.re2_search), which never backtracks, and
+PostgreSQL in its own engine. Both accept the same expressions: RE2's syntax without what
+PostgreSQL lacks (named groups, flag groups, `\\p{…}` classes, repetition counts above 255),
+at most MAX_REGEX_LENGTH characters, whose nested counted repetitions expand to at most
+MAX_REGEX_EXPANSION copies; PostgreSQL's statement_timeout bounds whatever is left.
+
 On PostgreSQL an equality on an extension path (or a comma list of them) is a JSONB containment
 instead, `extension @> '{"a": [{"b": "v"}]}'`, which the GIN index on the root tables' `extension`
 serves; every other operator, and SQLite, extracts the value at the path row by row.
@@ -19,6 +26,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import re2
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -37,6 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import type_coerce
 
+from sid_model.db import RE2_MAX_MEM
 from tmf_api.engine.mapping import Node, convert_scalar, parse_datetime
 from tmf_api.engine.query import Condition, Op, SortKey
 from tmf_api.engine.schema import PathStep, SchemaView
@@ -45,6 +54,101 @@ from tmf_api.errors import bad_request
 _SCALARS = {"string", "integer", "number", "boolean"}
 # Decimal exponents beyond this are no amount or quantity, and overflow PostgreSQL's NUMERIC.
 _MAX_EXPONENT = 1000
+# Filter integers are bound parameters: SQLite's are signed 64-bit.
+_INT64 = range(-(2**63), 2**63)
+MAX_REGEX_LENGTH = 256
+# The largest repetition count PostgreSQL accepts (RE_DUP_MAX); RE2 accepts up to 1000.
+MAX_REPEAT = 255
+# How many copies of an atom nested counted repetitions may make (`(a{1,20}){1,50}`: 1000).
+MAX_REGEX_EXPANSION = 1000
+_COUNT = re.compile(r"\{(\d+)(,(\d*))?\}")
+# Escapes RE2 knows and PostgreSQL does not (or reads otherwise): Unicode classes, \Q…\E, \C, \z.
+_PG_MISSING_ESCAPES = frozenset("pPQECz")
+
+
+def _skip_class(pattern: str, start: int) -> int:
+    """The index just past the bracket expression starting at `start`."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        if pattern[i] == "\\":
+            i += 1
+        elif pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            i = end + 1 if end >= 0 else i
+        i += 1
+    return i + 1
+
+
+def regex_problem(pattern: str, dialect: str) -> str | None:
+    """Why `pattern` cannot run as a filter on `dialect`, or None when it can."""
+    if len(pattern) > MAX_REGEX_LENGTH:
+        return f"longer than {MAX_REGEX_LENGTH} characters"
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = RE2_MAX_MEM
+    try:
+        re2.compile(pattern, options)
+    except re2.error as exc:
+        raw = exc.args[0] if exc.args else exc
+        detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return f"not supported ({detail})"
+    # Weight of each open group: the most copies any atom inside it makes; `last` is the weight of
+    # the atom a quantifier would apply to.
+    frames: list[int] = [1]
+    last: int | None = None
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if dialect == "postgresql" and pattern[i + 1 : i + 2] in _PG_MISSING_ESCAPES:
+                return f"'\\{pattern[i + 1]}' is not supported by this server's database"
+            i += 2
+            last = 1
+            continue
+        if char == "[":
+            i = _skip_class(pattern, i)
+            last = 1
+            continue
+        if char == "(":
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i) and dialect == "postgresql":
+                return "named groups and flag groups are not supported by this server's database"
+            frames.append(1)
+            last = None
+            i += 1
+            continue
+        if char == ")":
+            inner = frames.pop() if len(frames) > 1 else 1
+            frames[-1] = max(frames[-1], inner)
+            last = inner
+            i += 1
+            continue
+        if char == "|":
+            last = None
+            i += 1
+            continue
+        count = _COUNT.match(pattern, i) if char == "{" else None
+        if count is not None:
+            low = int(count.group(1))
+            high = int(count.group(3)) if count.group(3) else low
+            if max(low, high) > MAX_REPEAT:
+                return f"repetition counts above {MAX_REPEAT} are not supported"
+            weight = (last or 1) * max(high, 1)
+            if weight > MAX_REGEX_EXPANSION:
+                return f"too complex (nested repetitions make more than {MAX_REGEX_EXPANSION} copies)"
+            frames[-1] = max(frames[-1], weight)
+            last = weight
+            i = count.end()
+            continue
+        if char in "*+?":
+            i += 1
+            continue
+        last = 1
+        i += 1
+    return None
 
 
 def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> list[PathStep]:
@@ -61,17 +165,18 @@ def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> lis
     return steps
 
 
-def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op) -> Any:
+def _typed(
+    value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op, dialect: str
+) -> Any:
     """The filter value as the type it is compared with."""
     where = f"Query parameter {parameter!r}"
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL: refused on both databases alike.
         raise bad_request(f"{where}: the value must not contain NUL characters")
     if op is Op.REGEX:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise bad_request(f"{where}: {value!r} is not a regular expression ({exc})") from None
+        problem = regex_problem(value, dialect)
+        if problem is not None:
+            raise bad_request(f"{where}: {value[:100]!r} is not a usable regular expression: {problem}")
         return value
     enum = leaf.enum
     if enum is not None and op in (Op.EQ, Op.NE) and value not in enum:
@@ -86,7 +191,10 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
         if target is dt.datetime:
             return parse_datetime(value, where)
         if target is int:
-            return int(value)
+            integer = int(value)
+            if integer not in _INT64:
+                raise ValueError(f"{where}: {value[:50]!r} is out of range")
+            return integer
         if target is decimal.Decimal:
             number = decimal.Decimal(value)
             if number.is_finite() and abs(number.adjusted()) > _MAX_EXPONENT:
@@ -129,6 +237,7 @@ class _JsonPaths:
     """Dialect-specific JSON navigation: scalar extraction and array expansion."""
 
     def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self.pg = dialect == "postgresql"
 
     def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView) -> Any:
@@ -200,9 +309,10 @@ class FilterCompiler:
         names = [s.name for s in steps]
         dotted = ".".join(names)
         col = node.column_for(dotted)
+        dialect = self.json.dialect
         if col is not None:
             values = [
-                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op)
+                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op, dialect)
                 for v in cond.values
             ]
             return _compare(getattr(entity, col.column), cond.op, values)
@@ -234,7 +344,7 @@ class FilterCompiler:
 
     def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
         leaf = steps[-1].schema.element
-        values = [_typed(v, leaf, None, cond.parameter, cond.op) for v in cond.values]
+        values = [_typed(v, leaf, None, cond.parameter, cond.op, self.json.dialect) for v in cond.values]
         if self.json.pg and cond.op is Op.EQ:
             documents = [_containment_document(steps, v) for v in values]
             if all(d is not None for d in documents):
