@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import re
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,20 @@ class RequestLimits:
     max_body_bytes: int = 1 << 20
     max_json_depth: int = 64
     max_array_items: int = 1000
+
+
+def log_unhandled(exc: BaseException, method: str | None, path: str) -> None:
+    """Log an unexpected error by its kind and where it was raised, never its message: messages
+    quote values (a body that failed to decode, a row's parameters), which may be personal."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s on %s %s\n%s", type(exc).__name__, method, path, frames.rstrip())
+
+
+def log_problem(status: int, title: str | None, method: str | None, path: str) -> None:
+    """Log an error answered by Connexion by its status and title only: its detail may quote the
+    offending value of the body."""
+    level = logging.ERROR if status >= 500 else logging.INFO
+    log.log(level, "%s %s answered %d %s", method, path, status, title)
 
 
 class RequestRefused(Exception):
@@ -295,8 +310,8 @@ class TMFMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), path)
+        except Exception as exc:
+            log_unhandled(exc, scope.get("method"), path)
             if state["started"]:
                 raise
             await self._send_error(scope, send, {"status": 500, "headers": []}, b"")

@@ -30,14 +30,17 @@ import re2
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    DateTime,
     Numeric,
     String,
     and_,
+    case,
     cast,
     func,
     literal,
     literal_column,
     not_,
+    null,
     or_,
     select,
 )
@@ -61,6 +64,9 @@ MAX_REGEX_LENGTH = 256
 MAX_REPEAT = 255
 # How many copies of an atom nested counted repetitions may make (`(a{1,20}){1,50}`: 1000).
 MAX_REGEX_EXPANSION = 1000
+# ISO 8601 date-times as stored in JSON documents, and SQLite's UTC form of them (milliseconds).
+_ISO_DATETIME_PG = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+_SQLITE_INSTANT = "%Y-%m-%dT%H:%M:%f"
 _COUNT = re.compile(r"\{(\d+)(,(\d*))?\}")
 # Escapes RE2 knows and PostgreSQL does not (or reads otherwise): Unicode classes, \Q…\E, \C, \z.
 _PG_MISSING_ESCAPES = frozenset("pPQECz")
@@ -185,8 +191,9 @@ def _typed(
     if target is None:
         target = {"integer": int, "number": decimal.Decimal, "boolean": bool}.get(leaf.json_type or "", str)
         if leaf.format == "date-time" and python_type is None:
-            # Dates inside JSON documents are compared as the ISO strings they are stored as.
-            target = str
+            # Dates inside JSON documents are compared as instants, like dates in columns
+            # (`_JsonPaths.instant`), not as the strings they are stored as.
+            target = dt.datetime
     try:
         if target is dt.datetime:
             return parse_datetime(value, where)
@@ -240,16 +247,33 @@ class _JsonPaths:
         self.dialect = dialect
         self.pg = dialect == "postgresql"
 
-    def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView) -> Any:
+    def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView, *, instant: bool = False) -> Any:
+        """The value at `path`; with `instant`, a stored date-time as a comparable instant."""
         if self.pg:
             text = type_coerce(doc, JSONB)[tuple(path)].astext
             kind = leaf.json_type
+            if instant:
+                # Only what looks like an ISO date-time is cast, so that another stored string
+                # is no match rather than an error for the whole list.
+                looks_like = text.regexp_match(_ISO_DATETIME_PG)
+                return case((looks_like, cast(text, DateTime(timezone=True))), else_=null())
             if kind in ("integer", "number"):
                 return cast(text, Numeric)
             if kind == "boolean":
                 return cast(text, Boolean)
             return text
-        return func.json_extract(doc, "$" + "".join(f'."{p}"' for p in path))
+        value = func.json_extract(doc, "$" + "".join(f'."{p}"' for p in path))
+        if instant:
+            # SQLite's date functions read any ISO offset (or Z) and answer UTC, NULL for a non-date.
+            return func.strftime(_SQLITE_INSTANT, value)
+        return value
+
+    def instant(self, value: dt.datetime) -> Any:
+        """A filter's date-time in the form `scalar(..., instant=True)` compares with."""
+        if self.pg:
+            return value
+        utc = value.astimezone(dt.UTC)
+        return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}"
 
     def elements(self, doc: Any, path: Sequence[str]) -> Any:
         """A table of the elements of the array at `path` (column `value`)."""
@@ -345,6 +369,9 @@ class FilterCompiler:
     def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
         leaf = steps[-1].schema.element
         values = [_typed(v, leaf, None, cond.parameter, cond.op, self.json.dialect) for v in cond.values]
+        instant = leaf.format == "date-time" and cond.op is not Op.REGEX
+        if instant:
+            values = [self.json.instant(v) for v in values]
         if self.json.pg and cond.op is Op.EQ:
             documents = [_containment_document(steps, v) for v in values]
             if all(d is not None for d in documents):
@@ -364,10 +391,10 @@ class FilterCompiler:
             return (
                 select(1)
                 .select_from(table)
-                .where(_compare(self.json.scalar(table.c.value, [], leaf), cond.op, values))
+                .where(_compare(self.json.scalar(table.c.value, [], leaf, instant=instant), cond.op, values))
                 .exists()
             )
-        return _compare(self.json.scalar(doc, prefix, leaf), cond.op, values)
+        return _compare(self.json.scalar(doc, prefix, leaf, instant=instant), cond.op, values)
 
     def where(self, conditions: Sequence[Condition]) -> ColumnElement[bool] | None:
         if not conditions:
