@@ -5,10 +5,11 @@ a mapped column becomes a column predicate, a child collection an EXISTS on the 
 anything else a JSON-path predicate on the row's `extension` document. Values are bound
 parameters, converted to the attribute's type first (a value that does not fit: 400).
 
-Regular expressions (`attr*=re`, `attr.regex=re`) are checked for the database that runs them
-before any SQL: SQLite runs them in RE2 (sid_model.db.re2_search), which never backtracks, and
-PostgreSQL in its own engine. Both accept the same expressions: RE2's syntax without what
-PostgreSQL lacks (named groups, flag groups, `\\p{…}` classes, repetition counts above 255),
+Regular expressions (`attr*=re`, `attr.regex=re`) are checked before any SQL for the databases
+that run them: SQLite runs them in RE2 (sid_model.db.re2_search), which never backtracks, and
+PostgreSQL in its own engine, which differs from Python's `re` and RE2. So that both databases
+answer one filter alike, both accept the same expressions: RE2's syntax without what PostgreSQL
+lacks (named groups, flag groups, `\\p{…}` classes, repetition counts above 255),
 at most MAX_REGEX_LENGTH characters, whose nested counted repetitions expand to at most
 MAX_REGEX_EXPANSION copies; PostgreSQL's statement_timeout bounds whatever is left.
 
@@ -89,8 +90,8 @@ def _skip_class(pattern: str, start: int) -> int:
     return i + 1
 
 
-def regex_problem(pattern: str, dialect: str) -> str | None:
-    """Why `pattern` cannot run as a filter on `dialect`, or None when it can."""
+def regex_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot run as a filter on both databases, or None when it can."""
     if len(pattern) > MAX_REGEX_LENGTH:
         return f"longer than {MAX_REGEX_LENGTH} characters"
     options = re2.Options()
@@ -110,8 +111,8 @@ def regex_problem(pattern: str, dialect: str) -> str | None:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            if dialect == "postgresql" and pattern[i + 1 : i + 2] in _PG_MISSING_ESCAPES:
-                return f"'\\{pattern[i + 1]}' is not supported by this server's database"
+            if pattern[i + 1 : i + 2] in _PG_MISSING_ESCAPES:
+                return f"'\\{pattern[i + 1]}' is not supported"
             i += 2
             last = 1
             continue
@@ -120,8 +121,8 @@ def regex_problem(pattern: str, dialect: str) -> str | None:
             last = 1
             continue
         if char == "(":
-            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i) and dialect == "postgresql":
-                return "named groups and flag groups are not supported by this server's database"
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+                return "named groups and flag groups are not supported"
             frames.append(1)
             last = None
             i += 1
@@ -171,16 +172,14 @@ def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> lis
     return steps
 
 
-def _typed(
-    value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op, dialect: str
-) -> Any:
+def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: str, op: Op) -> Any:
     """The filter value as the type it is compared with."""
     where = f"Query parameter {parameter!r}"
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL: refused on both databases alike.
         raise bad_request(f"{where}: the value must not contain NUL characters")
     if op is Op.REGEX:
-        problem = regex_problem(value, dialect)
+        problem = regex_problem(value)
         if problem is not None:
             raise bad_request(f"{where}: {value[:100]!r} is not a usable regular expression: {problem}")
         return value
@@ -244,7 +243,6 @@ class _JsonPaths:
     """Dialect-specific JSON navigation: scalar extraction and array expansion."""
 
     def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
         self.pg = dialect == "postgresql"
 
     def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView, *, instant: bool = False) -> Any:
@@ -333,10 +331,9 @@ class FilterCompiler:
         names = [s.name for s in steps]
         dotted = ".".join(names)
         col = node.column_for(dotted)
-        dialect = self.json.dialect
         if col is not None:
             values = [
-                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op, dialect)
+                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op)
                 for v in cond.values
             ]
             return _compare(getattr(entity, col.column), cond.op, values)
@@ -368,7 +365,7 @@ class FilterCompiler:
 
     def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
         leaf = steps[-1].schema.element
-        values = [_typed(v, leaf, None, cond.parameter, cond.op, self.json.dialect) for v in cond.values]
+        values = [_typed(v, leaf, None, cond.parameter, cond.op) for v in cond.values]
         instant = leaf.format == "date-time" and cond.op is not Op.REGEX
         if instant:
             values = [self.json.instant(v) for v in values]
