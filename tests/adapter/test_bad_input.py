@@ -309,3 +309,24 @@ def test_failed_statements_do_not_show_their_parameters(module_database_url: str
         assert PERSONAL not in str(failed.value)
     finally:
         engine.dispose()
+
+
+# -- backstops: what the checks above might miss is still no 500 ---------------------------------
+
+
+def test_a_value_the_database_refuses_is_a_400_and_an_unreachable_one_a_503() -> None:
+    import psycopg
+    from sqlalchemy import exc as sa_exc
+
+    from tmf_api.adapter.handlers import busy_as_503
+    from tmf_api.errors import TMFError
+
+    refused = sa_exc.DataError("SELECT", {}, psycopg.errors.InvalidRegularExpression(PERSONAL))
+    with pytest.raises(TMFError) as raised, busy_as_503():
+        raise refused
+    assert raised.value.status == 400 and "2201B" in raised.value.message
+    assert PERSONAL not in raised.value.message
+    gone = sa_exc.OperationalError("SELECT", {}, psycopg.OperationalError("connection refused"))
+    with pytest.raises(TMFError) as raised, busy_as_503():
+        raise gone
+    assert raised.value.status == 503 and raised.value.headers["Retry-After"].isdigit()

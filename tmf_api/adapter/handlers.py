@@ -89,7 +89,8 @@ def _busy(orig: BaseException | None) -> bool:
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
     if sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):  # class 08: connection exception
         return True
-    if any(c.__name__ == "OperationalError" and c.__module__.startswith("psycopg") for c in type(orig).__mro__):  # noqa: E501
+    kinds = type(orig).__mro__
+    if any(k.__name__ == "OperationalError" and k.__module__.startswith("psycopg") for k in kinds):
         # psycopg's OperationalError: the server is unreachable, shutting down, or out of
         # connections or resources (a refused connection has no SQLSTATE at all).
         return True
