@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import re2
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
@@ -19,6 +21,25 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The PostgreSQL advisory lock serialising schema upgrades (any bigint; the same in every process).
 UPGRADE_LOCK_KEY = 622_621_678
+# RE2's memory for one compiled expression (its default is 8 MiB); larger ones fail to compile.
+RE2_MAX_MEM = 8 << 20
+
+
+@functools.lru_cache(maxsize=256)
+def _re2(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = RE2_MAX_MEM
+    return re2.compile(pattern, options)
+
+
+def re2_search(pattern: str | None, value: Any) -> bool | None:
+    """SQLite's REGEXP (`value REGEXP pattern` calls this with the pattern first) in RE2, which
+    runs in time linear in the value: Python's `re`, SQLAlchemy's default, backtracks, so one
+    expression like `(a+)+$` could hold a request for minutes."""
+    if pattern is None or value is None:
+        return None
+    return _re2(pattern).search(str(value)) is not None
 
 
 def make_engine(
@@ -40,6 +61,8 @@ def make_engine(
     SQLite connection's page cache in KiB (None: SQLite's default).
     """
     parsed = make_url(url)
+    # SQL parameters are what clients sent (names, phone numbers): errors and logs never show them.
+    kwargs.setdefault("hide_parameters", True)
     pool: dict[str, Any] = {
         name: value
         for name, value in (
@@ -70,6 +93,8 @@ def make_engine(
             if sqlite_cache_size is not None:
                 cursor.execute(f"PRAGMA cache_size=-{int(sqlite_cache_size)}")  # negative: KiB
             cursor.close()
+            # Replaces the `regexp` SQLAlchemy registers (this listener runs after the dialect's).
+            dbapi_connection.create_function("regexp", 2, re2_search, deterministic=True)
 
         return engine
     if statement_timeout and parsed.get_backend_name() == "postgresql":

@@ -11,6 +11,8 @@ from typing import Any
 
 import connexion
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import InternalServerError, ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +22,14 @@ from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
 from tmf_api.adapter.handlers import EngineResolver, listener_route
-from tmf_api.adapter.middleware import AllowIndex, ASGIApp, TMFMiddleware
+from tmf_api.adapter.middleware import (
+    AllowIndex,
+    ASGIApp,
+    RequestLimits,
+    TMFMiddleware,
+    log_problem,
+    log_unhandled,
+)
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine.events import PENDING_FLAG, EventHub
@@ -145,6 +154,19 @@ def _lifespan(
     return lifespan
 
 
+def _on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ProblemException)
+    log_problem(exc.status, exc.title, request.method, request.url.path)
+    response: ConnexionResponse = exc.to_problem()
+    return response
+
+
+def _on_unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log_unhandled(exc, request.method, request.url.path)
+    response: ConnexionResponse = InternalServerError().to_problem()
+    return response
+
+
 def create_app(settings: Settings) -> Application:
     # Connexion warns, for every PATCH declaring several media types, that it validates only the
     # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
@@ -152,6 +174,8 @@ def create_app(settings: Settings) -> Application:
     # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
     # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
     logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
+    # Connexion's validators log each refused body with the error, which quotes the value.
+    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
     engine = make_engine(settings.database_url, **settings.engine_options())
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
@@ -168,6 +192,10 @@ def create_app(settings: Settings) -> Application:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         lifespan=_lifespan(settings, runtimes, sessions, dispatcher),
     )
+    # Connexion logs each error with its repr, which quotes the offending body or value: ours log
+    # kinds, statuses and places only (nothing personal reaches the logs).
+    app.add_error_handler(ProblemException, _on_problem)
+    app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
     for runtime in runtimes:
@@ -183,7 +211,9 @@ def create_app(settings: Settings) -> Application:
         routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)
         routes[f"{runtime.base_path}/listener"] = listener_route(runtime, sessions)
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
-    return Application(TMFMiddleware(app, allow, routes, prefixes), runtimes, sessions, dispatcher)
+    limits = RequestLimits(settings.max_body_bytes, settings.max_json_depth, settings.max_array_items)
+    asgi = TMFMiddleware(app, allow, routes, prefixes, limits)
+    return Application(asgi, runtimes, sessions, dispatcher)
 
 
 def _static_docs() -> ASGIApp:

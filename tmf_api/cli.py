@@ -104,7 +104,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Serving TM Forum APIs on http://{args.host}:{args.port}{workers}  (Swagger UI: /docs)", flush=True
     )
     if settings.workers == 1:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level=args.log_level, **settings.uvicorn_options()
+        )
         return 0
     app.sessions.kw["bind"].dispose()  # the workers open their own connections
     # uvicorn starts each worker process afresh from an import string; the settings reach them
@@ -117,6 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        **settings.uvicorn_options(),
     )
     return 0
 

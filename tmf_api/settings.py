@@ -141,6 +141,21 @@ class Settings:
     delivery_poll_interval: float = setting(
         0.5, "seconds between looks for due retries", group=DELIVERY, minimum=0
     )
+    # Request shape (checked in tmf_api.adapter.middleware before anything parses the request):
+    # a body over the size is a 413 before it is read into memory, deeper or longer JSON a 400.
+    max_body_bytes: int = setting(1 << 20, "largest request body in bytes (413 beyond)", minimum=1)
+    max_json_depth: int = setting(
+        64, "deepest nesting of objects and arrays in a body (400 beyond)", minimum=1
+    )
+    max_array_items: int = setting(1000, "most elements of one array in a body (400 beyond)", minimum=1)
+    # HTTP connections (uvicorn): idle keep-alive connections are closed after timeout_keep_alive;
+    # beyond limit_concurrency connections and requests uvicorn answers 503 at once rather than
+    # letting every client slow down; backlog is the listen queue of connections not yet accepted.
+    timeout_keep_alive: float = setting(5.0, "seconds an idle keep-alive connection stays open", minimum=0)
+    limit_concurrency: int | None = setting(
+        None, "most connections and requests at once before a 503; none: no limit", minimum=1
+    )
+    backlog: int = setting(2048, "connections waiting to be accepted", minimum=1)
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
     simulate_fulfilment: bool = setting(
         False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"
@@ -155,6 +170,14 @@ class Settings:
             "pool_recycle": self.pool_recycle,
             "statement_timeout": self.statement_timeout,
             "sqlite_cache_size": self.sqlite_cache_size,
+        }
+
+    def uvicorn_options(self) -> dict[str, Any]:
+        """Keyword arguments for uvicorn.run."""
+        return {
+            "timeout_keep_alive": self.timeout_keep_alive,
+            "limit_concurrency": self.limit_concurrency,
+            "backlog": self.backlog,
         }
 
 

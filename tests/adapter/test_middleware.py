@@ -66,3 +66,33 @@ def test_trailing_slash_is_dropped_before_routing() -> None:
 
     _client(echo).get("/base/thing/?fields=id")
     assert seen == ["/base/thing"]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_before_it_is_read_whole() -> None:
+    """The body is counted as it arrives: an endless stream is refused after the limit, having
+    pulled no more than one chunk beyond it."""
+    import asyncio
+
+    from tmf_api.adapter.middleware import RequestLimits
+
+    called: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        called.append(True)
+
+    pulled = 0
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * 1000, "more_body": True}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    middleware = TMFMiddleware(app, AllowIndex(), {}, {}, RequestLimits(max_body_bytes=10_000))
+    scope = {"type": "http", "method": "POST", "path": "/base/thing", "headers": [], "query_string": b""}
+    asyncio.run(middleware(scope, receive, send))
+    assert sent[0]["status"] == 413 and not called
+    assert pulled == 11

@@ -86,3 +86,48 @@ def test_the_other_versions_scalar_keeps_the_further_children() -> None:
     assert render(v5, row)["externalId"] == ids
     build(v4, render(v4, row) | {"externalId": "C"}, row)
     assert render(v5, row)["externalId"] == [{"id": "C"}, ids[1]]
+
+
+def _doc_at(path: tuple[str, ...], value: object) -> dict[str, object]:
+    doc: dict[str, object] = {path[-1]: value}
+    for name in reversed(path[:-1]):
+        doc = {name: doc}
+    return doc
+
+
+def test_every_mapped_column_refuses_what_its_sql_type_cannot_hold() -> None:
+    """PostgreSQL refuses text longer than a VARCHAR(n) and integers beyond the column's width,
+    SQLite stores them: `build` refuses them on both alike. The limits come from the model's
+    column types through the mappings of every API version in the registry."""
+    import pytest
+    from sqlalchemy import Integer, Numeric, String
+    from sqlalchemy import inspect as sa_inspect
+
+    from tmf_api.registry import api_versions
+
+    checked = 0
+    for served in api_versions():
+        for node in load_mapping(served.api, served.version).nodes.values():
+            columns = sa_inspect(node.entity).columns
+            for col in node.columns:
+                sql_type = columns[col.column].type
+                where = f"{served.api} {served.version} {node.name}.{col.dotted}"
+                if isinstance(sql_type, String) and sql_type.length and col.python_type is str:
+                    assert col.max_length == sql_type.length, where
+                    build(node, _doc_at(col.path, "字" * sql_type.length))
+                    with pytest.raises(ValueError, match="longer than"):
+                        build(node, _doc_at(col.path, "字" * (sql_type.length + 1)))
+                    checked += 1
+                if isinstance(sql_type, Integer) and col.python_type is int:
+                    assert col.integers is not None, where
+                    build(node, _doc_at(col.path, col.integers.stop - 1))
+                    with pytest.raises(ValueError, match="out of range"):
+                        build(node, _doc_at(col.path, col.integers.stop))
+                    checked += 1
+                if isinstance(sql_type, Numeric) and sql_type.precision and col.magnitude is not None:
+                    digits = sql_type.precision - (sql_type.scale or 0)
+                    build(node, _doc_at(col.path, "9" * digits))
+                    with pytest.raises(ValueError, match="out of range"):
+                        build(node, _doc_at(col.path, "1" + "0" * digits))
+                    checked += 1
+    assert checked > 50

@@ -43,3 +43,12 @@ EVENT = {
 )
 def test_subscription_queries(query: str, expected: bool) -> None:
     assert matches(EVENT, parse_query(query)) is expected
+
+
+def test_a_regular_expression_in_a_subscription_query_never_backtracks() -> None:
+    """`(a+)+$` against 60 `a` and a `!`: 2^60 steps in Python's `re`, at once in RE2; an
+    expression RE2 refuses matches nothing rather than failing the change that raised the event."""
+    event = {"eventType": "X", "event": {"productOrder": {"description": "a" * 60 + "!"}}}
+    assert not matches(event, parse_query("event.productOrder.description.regex=(a%2B)%2B%24"))
+    assert matches(event, parse_query("event.productOrder.description.regex=^a%2B!%24"))
+    assert not matches(event, parse_query("event.productOrder.description.regex=(a)%5C1"))

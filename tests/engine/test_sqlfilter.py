@@ -19,7 +19,7 @@ from sid_model.db import make_engine, upgrade
 from tmf_api.engine.document import build
 from tmf_api.engine.query import Condition, Op, SortKey
 from tmf_api.engine.schema import SchemaView
-from tmf_api.engine.sqlfilter import FilterCompiler
+from tmf_api.engine.sqlfilter import FilterCompiler, regex_problem
 from tmf_api.errors import TMFError
 from tmf_api.registry import api_versions, load_mapping
 from tmf_api.specs import load_spec
@@ -179,7 +179,13 @@ TICKETS: dict[str, dict[str, Any]] = {
         "note": [{"text": "call back"}],
         "relatedParty": [{"role": "customer", "partyOrPartyRole": {"id": "CUST-1", "@type": "PartyRef"}}],
         "externalIdentifier": [{"id": "EXT-1", "owner": "10000号"}],
-        "attachment": [{"name": "photo.jpg", "attachmentType": "photo"}],
+        "attachment": [
+            {
+                "name": "photo.jpg",
+                "attachmentType": "photo",
+                "validFor": {"startDateTime": "2025-12-31T15:30:00Z"},
+            }
+        ],
     },
     "T2": {
         "name": "无信号",
@@ -192,7 +198,14 @@ TICKETS: dict[str, dict[str, Any]] = {
             {"role": "reporter", "partyOrPartyRole": {"id": "CUST-1", "@type": "PartyRef"}},
         ],
         "externalIdentifier": [{"id": "EXT-2", "owner": "web"}],
-        "attachment": [{"name": "log.txt", "attachmentType": "log"}, {"name": "screen.png"}],
+        "attachment": [
+            {
+                "name": "log.txt",
+                "attachmentType": "log",
+                "validFor": {"startDateTime": "2025-12-31T16:30:00.000Z"},
+            },
+            {"name": "screen.png", "validFor": {"startDateTime": "not a date"}},
+        ],
     },
     "T3": {"name": "投诉", "severity": "critical", "status": "resolved"},
 }
@@ -270,6 +283,14 @@ TICKET_CASES: list[tuple[dict[str, str], list[str]]] = [
     ({"attachment.attachmentType.ne": "photo"}, ["T2"]),  # some element differs (T3 has none)
     ({"attachment.name.regex": "[.](png|jpg)$"}, ["T1", "T2"]),
     ({"attachment.name.gt": "q"}, ["T2"]),  # only screen.png sorts after q
+    # Date-times inside the extension compare as instants, not as the strings stored (as strings,
+    # "2025-12-31T16:30:00.000Z" sorts before "2026-01-01T00:00:00+08:00"); a stored non-date
+    # matches nothing.
+    ({"attachment.validFor.startDateTime.gt": "2026-01-01T00:00:00+08:00"}, ["T2"]),
+    ({"attachment.validFor.startDateTime.lt": "2026-01-01T00:00:00+08:00"}, ["T1"]),
+    ({"attachment.validFor.startDateTime": "2026-01-01T00:30:00+08:00"}, ["T2"]),
+    ({"attachment.validFor.startDateTime.gte": "2025-12-31T15:30:00.000+00:00"}, ["T1", "T2"]),
+    ({"attachment.validFor.startDateTime.regex": "^not"}, ["T2"]),  # a regex reads the string
 ]
 
 
@@ -298,7 +319,15 @@ def test_collections_compile_to_exists_on_the_child_table(ticket_parts: tuple[An
         ("status", "open", "'open' is not one of acknowledged, rejected"),
         ("status.ne", "open", "'open' is not one of"),
         ("requestedResolutionDate", "tomorrow", "must be an ISO 8601 date-time, got 'tomorrow'"),
-        ("name.regex", "(", "'(' is not a regular expression"),
+        ("name.regex", "(", "'(' is not a usable regular expression"),
+        ("name.regex", "(?P<x>a)", "named groups and flag groups are not supported"),
+        ("name.regex", "(a{1000}){1000}$", "invalid repetition size"),  # (this helper splits at commas)
+        ("name.regex", "(.*){256}x", "repetition counts above 255"),
+        ("name.regex", "(a)\\1", "not supported"),
+        ("name.regex", "\\pL", "not supported"),
+        ("name.regex", "x" * 257, "longer than 256 characters"),
+        ("note.text.regex", "(?i)call", "flag groups are not supported"),
+        ("attachment.validFor.startDateTime.gt", "soon", "must be an ISO 8601 date-time"),
         ("name", "a\x00b", "must not contain NUL characters"),
     ],
 )
@@ -326,6 +355,13 @@ def test_numbers_that_do_not_fit_are_400(
     with pytest.raises(TMFError) as raised:
         FilterCompiler(node, schema, "postgresql").where([_condition(parameter, value)])
     assert raised.value.status == 400 and message in raised.value.message, raised.value.message
+
+
+@pytest.mark.parametrize(
+    "pattern", ["^(宽带|投)", "(a+)+$", "[[:alpha:]]+", "a{2,255}", "(a{1,20}){1,50}", "[]a-]", "(?:x|y)z"]
+)
+def test_portable_regular_expressions_are_accepted(pattern: str) -> None:
+    assert regex_problem(pattern) is None
 
 
 def test_no_conditions_is_no_where_clause(ticket_parts: tuple[Any, SchemaView]) -> None:

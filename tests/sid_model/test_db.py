@@ -91,3 +91,19 @@ def test_processes_upgrading_one_database_together_all_succeed(postgres_cluster:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_sqlite_regexp_runs_in_re2_which_never_backtracks(tmp_path: Any) -> None:
+    """`(a+)+$` against 60 `a` and a `!` takes 2^60 steps in Python's `re` (SQLAlchemy's default
+    REGEXP on SQLite); RE2 answers at once, and refuses what needs backtracking."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'regexp.db'}")
+    try:
+        with engine.connect() as connection:
+            value = "a" * 60 + "!"
+            found = connection.execute(text("SELECT :v REGEXP :p"), {"v": value, "p": "(a+)+$"}).scalar()
+            assert found == 0
+            assert connection.execute(text("SELECT 'aa' REGEXP '^a+$'")).scalar() == 1
+            with pytest.raises(Exception, match="user-defined function raised exception"):
+                connection.execute(text("SELECT 'aa' REGEXP '(a)\\1'")).scalar()
+    finally:
+        engine.dispose()

@@ -46,10 +46,27 @@ def busy_as_503() -> Iterator[None]:
     try:
         yield
     except sa_exc.SQLAlchemyError as error:
-        busy = database_busy(error)
+        busy = database_busy(error) or database_refused(error)
         if busy is None:
             raise
         raise busy from error
+
+
+def database_refused(error: Exception) -> TMFError | None:
+    """A 400 for a value the database refused (SQLSTATE class 22: a regular expression it cannot
+    run, text or a number beyond its type, NUL in text). The engine checks these before any SQL,
+    alike on both databases; this is the backstop, so a check that misses one is no 500."""
+    if not isinstance(error, sa_exc.DataError):
+        return None
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    # Only the kind: the message may quote the value, which may be personal.
+    log.warning(
+        "answering 400: the database refused a value (%s, SQLSTATE %s)", type(error.orig).__name__, sqlstate
+    )
+    return TMFError(
+        400,
+        f"A value in the request cannot be stored or compared by the database (SQLSTATE {sqlstate or '-'})",
+    )
 
 
 def database_busy(error: Exception) -> TMFError | None:
@@ -73,6 +90,11 @@ def database_busy(error: Exception) -> TMFError | None:
 def _busy(orig: BaseException | None) -> bool:
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
     if sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):  # class 08: connection exception
+        return True
+    kinds = type(orig).__mro__
+    if any(k.__name__ == "OperationalError" and k.__module__.startswith("psycopg") for k in kinds):
+        # psycopg's OperationalError: the server is unreachable, shutting down, or out of
+        # connections or resources (a refused connection has no SQLSTATE at all).
         return True
     # SQLite, once its busy timeout has run out
     return "database is locked" in str(orig) or "database table is locked" in str(orig)

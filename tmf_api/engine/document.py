@@ -94,6 +94,7 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
     given: dict[str, tuple[str, Any]] = {}
     for col in node.columns:
         value = convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted)
+        col.check(value, where + col.dotted)
         if col.column in given:
             # A shared column (Node.shared_columns): every path that is given must agree.
             first_path, first = given[col.column]

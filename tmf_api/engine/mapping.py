@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import BigInteger, Float, Integer, Numeric, SmallInteger, String
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapper
 
@@ -33,10 +34,30 @@ class ColumnAttribute:
     path: tuple[str, ...]
     column: str
     python_type: type
+    # What the column's SQL type holds, taken from the model: PostgreSQL refuses anything beyond
+    # it and SQLite stores it anyway, so `check` refuses it on both alike.
+    max_length: int | None = None
+    integers: range | None = None
+    magnitude: decimal.Decimal | None = None  # NUMERIC(p, s): |value| below 10^(p-s)
 
     @property
     def dotted(self) -> str:
         return ".".join(self.path)
+
+    def check(self, value: Any, where: str) -> None:
+        """ValueError naming `where` when `value` (already of python_type) does not fit the column."""
+        if value is None:
+            return
+        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
+            raise ValueError(f"{where} is longer than {self.max_length} characters")
+        if self.integers is not None and isinstance(value, int) and value not in self.integers:
+            raise ValueError(f"{where} is out of range ({self.integers.start} to {self.integers.stop - 1})")
+        if (
+            self.magnitude is not None
+            and isinstance(value, decimal.Decimal)
+            and (not value.is_finite() or abs(value) >= self.magnitude)
+        ):
+            raise ValueError(f"{where} is out of range (below {self.magnitude:,} in magnitude)")
 
 
 @dataclass
@@ -179,6 +200,24 @@ def _python_type(mapper: Mapper[Any], column: str, where: str) -> type:
         ) from None
 
 
+def _signed(bits: int) -> range:
+    return range(-(2 ** (bits - 1)), 2 ** (bits - 1))
+
+
+def _column_attribute(mapper: Mapper[Any], attr: str, column: str, where: str) -> ColumnAttribute:
+    python_type = _python_type(mapper, column, where)
+    sql_type = mapper.columns[column].type
+    limits: dict[str, Any] = {}
+    if isinstance(sql_type, String) and sql_type.length:
+        limits["max_length"] = sql_type.length
+    if isinstance(sql_type, Integer):
+        bits = 64 if isinstance(sql_type, BigInteger) else 16 if isinstance(sql_type, SmallInteger) else 32
+        limits["integers"] = _signed(bits)
+    if isinstance(sql_type, Numeric) and not isinstance(sql_type, Float) and sql_type.precision:
+        limits["magnitude"] = decimal.Decimal(10) ** (sql_type.precision - (sql_type.scale or 0))
+    return ColumnAttribute(tuple(attr.split(".")), column, python_type, **limits)
+
+
 def _load_node(name: str, raw: dict[str, Any]) -> Node:
     entity = sid_model.entity_class(raw["entity"])
     mapper = sa_inspect(entity)
@@ -199,9 +238,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
                     "map them to different columns or list the column under shared_columns"
                 )
             holders.setdefault(target, attr)
-            columns.append(
-                ColumnAttribute(tuple(attr.split(".")), target, _python_type(mapper, target, where))
-            )
+            columns.append(_column_attribute(mapper, attr, target, where))
         elif isinstance(target, dict) and "collection" in target:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")

@@ -7,10 +7,12 @@ its conditions are evaluated here. A path through arrays matches when any elemen
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any
 
+import re2
+
+from sid_model.db import re2_search
 from tmf_api.engine.query import Condition, Op, Query
 
 
@@ -55,7 +57,14 @@ def _comparable(actual: Any, wanted: str) -> tuple[Any, Any] | None:
 
 def _matches_one(actual: Any, op: Op, wanted: str) -> bool:
     if op is Op.REGEX:
-        return isinstance(actual, str) and re.search(wanted, actual) is not None
+        # RE2, as the filters on SQLite: an event is matched on the request's and the dispatcher's
+        # time, and a backtracking matcher could hold either for minutes on one expression.
+        if not isinstance(actual, str):
+            return False
+        try:
+            return bool(re2_search(wanted, actual))
+        except re2.error:
+            return False  # refused when the subscription was made; stored before that check
     pair = _comparable(actual, wanted)
     if pair is None:
         return False

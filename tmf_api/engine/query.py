@@ -32,6 +32,8 @@ _SIGN_OPS = {">": Op.GT, ">=": Op.GTE, "<": Op.LT, "<=": Op.LTE}
 _PATH = re.compile(r"^[@A-Za-z_][\w@-]*(\.[@A-Za-z_][\w@-]*)*$")
 
 RESERVED = frozenset({"fields", "sort", "offset", "limit", "depth", "expand"})
+# OFFSET is a signed 64-bit integer on both databases; larger is no page of any list.
+MAX_OFFSET = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,21 @@ def _check_path(path: str, parameter: str) -> str:
     return path
 
 
-def _parse_int(name: str, raw: str, minimum: int) -> int:
+def _parse_int(name: str, raw: str, minimum: int, maximum: int | None = None) -> int:
     try:
         value = int(raw)
-    except ValueError:
-        raise bad_request(f"Query parameter {name!r} must be an integer, got {raw!r}") from None
+    except ValueError:  # also a number too long to convert (Python refuses over 4300 digits)
+        raise bad_request(f"Query parameter {name!r} must be an integer, got {raw[:50]!r}") from None
     if value < minimum:
         raise bad_request(f"Query parameter {name!r} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise bad_request(f"Query parameter {name!r} must be at most {maximum}")
     return value
 
 
 def _condition(key: str, value: str) -> Condition:
+    if not key:
+        raise bad_request(f"Query parameter with an empty name (value {value[:50]!r})")
     if key.endswith("*"):
         return Condition(_check_path(key[:-1], key), Op.REGEX, (value,), key)
     sign = _SIGN_IN_KEY.match(key + ("=" + value if value and key[-1:] in "<>" else ""))
@@ -126,9 +132,11 @@ def parse_query(raw: str, *, declared: frozenset[str] = frozenset()) -> Query:
                 path = item.lstrip("+-")
                 query.sort.append(SortKey(_check_path(path, "sort"), descending))
         elif key == "offset":
-            query.offset = _parse_int("offset", value, 0)
+            query.offset = _parse_int("offset", value, 0, MAX_OFFSET)
         elif key == "limit":
-            query.limit = _parse_int("limit", value, 1)
+            # A limit above the server's maximum is clamped to it (ResourceService.list), as
+            # TMF630 lets a server return fewer items than asked, so any size is accepted here.
+            query.limit = min(_parse_int("limit", value, 1), MAX_OFFSET)
         elif key in RESERVED or key in declared:
             continue
         else:

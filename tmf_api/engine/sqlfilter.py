@@ -5,6 +5,14 @@ a mapped column becomes a column predicate, a child collection an EXISTS on the 
 anything else a JSON-path predicate on the row's `extension` document. Values are bound
 parameters, converted to the attribute's type first (a value that does not fit: 400).
 
+Regular expressions (`attr*=re`, `attr.regex=re`) are checked before any SQL for the databases
+that run them: SQLite runs them in RE2 (sid_model.db.re2_search), which never backtracks, and
+PostgreSQL in its own engine, which differs from Python's `re` and RE2. So that both databases
+answer one filter alike, both accept the same expressions: RE2's syntax without what PostgreSQL
+lacks (named groups, flag groups, `\\p{…}` classes, repetition counts above 255),
+at most MAX_REGEX_LENGTH characters, whose nested counted repetitions expand to at most
+MAX_REGEX_EXPANSION copies; PostgreSQL's statement_timeout bounds whatever is left.
+
 On PostgreSQL an equality on an extension path (or a comma list of them) is a JSONB containment
 instead, `extension @> '{"a": [{"b": "v"}]}'`, which the GIN index on the root tables' `extension`
 serves; every other operator, and SQLite, extracts the value at the path row by row.
@@ -19,17 +27,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import re2
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    DateTime,
     Numeric,
     String,
     and_,
+    case,
     cast,
     func,
     literal,
     literal_column,
     not_,
+    null,
     or_,
     select,
 )
@@ -37,6 +49,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import type_coerce
 
+from sid_model.db import RE2_MAX_MEM
 from tmf_api.engine.mapping import Node, convert_scalar, parse_datetime
 from tmf_api.engine.query import Condition, Op, SortKey
 from tmf_api.engine.schema import PathStep, SchemaView
@@ -45,6 +58,104 @@ from tmf_api.errors import bad_request
 _SCALARS = {"string", "integer", "number", "boolean"}
 # Decimal exponents beyond this are no amount or quantity, and overflow PostgreSQL's NUMERIC.
 _MAX_EXPONENT = 1000
+# Filter integers are bound parameters: SQLite's are signed 64-bit.
+_INT64 = range(-(2**63), 2**63)
+MAX_REGEX_LENGTH = 256
+# The largest repetition count PostgreSQL accepts (RE_DUP_MAX); RE2 accepts up to 1000.
+MAX_REPEAT = 255
+# How many copies of an atom nested counted repetitions may make (`(a{1,20}){1,50}`: 1000).
+MAX_REGEX_EXPANSION = 1000
+# ISO 8601 date-times as stored in JSON documents, and SQLite's UTC form of them (milliseconds).
+_ISO_DATETIME_PG = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+_SQLITE_INSTANT = "%Y-%m-%dT%H:%M:%f"
+_COUNT = re.compile(r"\{(\d+)(,(\d*))?\}")
+# Escapes RE2 knows and PostgreSQL does not (or reads otherwise): Unicode classes, \Q…\E, \C, \z.
+_PG_MISSING_ESCAPES = frozenset("pPQECz")
+
+
+def _skip_class(pattern: str, start: int) -> int:
+    """The index just past the bracket expression starting at `start`."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        if pattern[i] == "\\":
+            i += 1
+        elif pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            i = end + 1 if end >= 0 else i
+        i += 1
+    return i + 1
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot run as a filter on both databases, or None when it can."""
+    if len(pattern) > MAX_REGEX_LENGTH:
+        return f"longer than {MAX_REGEX_LENGTH} characters"
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = RE2_MAX_MEM
+    try:
+        re2.compile(pattern, options)
+    except re2.error as exc:
+        raw = exc.args[0] if exc.args else exc
+        detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return f"not supported ({detail})"
+    # Weight of each open group: the most copies any atom inside it makes; `last` is the weight of
+    # the atom a quantifier would apply to.
+    frames: list[int] = [1]
+    last: int | None = None
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if pattern[i + 1 : i + 2] in _PG_MISSING_ESCAPES:
+                return f"'\\{pattern[i + 1]}' is not supported"
+            i += 2
+            last = 1
+            continue
+        if char == "[":
+            i = _skip_class(pattern, i)
+            last = 1
+            continue
+        if char == "(":
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+                return "named groups and flag groups are not supported"
+            frames.append(1)
+            last = None
+            i += 1
+            continue
+        if char == ")":
+            inner = frames.pop() if len(frames) > 1 else 1
+            frames[-1] = max(frames[-1], inner)
+            last = inner
+            i += 1
+            continue
+        if char == "|":
+            last = None
+            i += 1
+            continue
+        count = _COUNT.match(pattern, i) if char == "{" else None
+        if count is not None:
+            low = int(count.group(1))
+            high = int(count.group(3)) if count.group(3) else low
+            if max(low, high) > MAX_REPEAT:
+                return f"repetition counts above {MAX_REPEAT} are not supported"
+            weight = (last or 1) * max(high, 1)
+            if weight > MAX_REGEX_EXPANSION:
+                return f"too complex (nested repetitions make more than {MAX_REGEX_EXPANSION} copies)"
+            frames[-1] = max(frames[-1], weight)
+            last = weight
+            i = count.end()
+            continue
+        if char in "*+?":
+            i += 1
+            continue
+        last = 1
+        i += 1
+    return None
 
 
 def _resolve(schema: SchemaView, path: str, parameter: str, *, what: str) -> list[PathStep]:
@@ -68,10 +179,9 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
         # PostgreSQL text cannot hold NUL: refused on both databases alike.
         raise bad_request(f"{where}: the value must not contain NUL characters")
     if op is Op.REGEX:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise bad_request(f"{where}: {value!r} is not a regular expression ({exc})") from None
+        problem = regex_problem(value)
+        if problem is not None:
+            raise bad_request(f"{where}: {value[:100]!r} is not a usable regular expression: {problem}")
         return value
     enum = leaf.enum
     if enum is not None and op in (Op.EQ, Op.NE) and value not in enum:
@@ -80,13 +190,17 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
     if target is None:
         target = {"integer": int, "number": decimal.Decimal, "boolean": bool}.get(leaf.json_type or "", str)
         if leaf.format == "date-time" and python_type is None:
-            # Dates inside JSON documents are compared as the ISO strings they are stored as.
-            target = str
+            # Dates inside JSON documents are compared as instants, like dates in columns
+            # (`_JsonPaths.instant`), not as the strings they are stored as.
+            target = dt.datetime
     try:
         if target is dt.datetime:
             return parse_datetime(value, where)
         if target is int:
-            return int(value)
+            integer = int(value)
+            if integer not in _INT64:
+                raise ValueError(f"{where}: {value[:50]!r} is out of range")
+            return integer
         if target is decimal.Decimal:
             number = decimal.Decimal(value)
             if number.is_finite() and abs(number.adjusted()) > _MAX_EXPONENT:
@@ -131,16 +245,33 @@ class _JsonPaths:
     def __init__(self, dialect: str) -> None:
         self.pg = dialect == "postgresql"
 
-    def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView) -> Any:
+    def scalar(self, doc: Any, path: Sequence[str], leaf: SchemaView, *, instant: bool = False) -> Any:
+        """The value at `path`; with `instant`, a stored date-time as a comparable instant."""
         if self.pg:
             text = type_coerce(doc, JSONB)[tuple(path)].astext
             kind = leaf.json_type
+            if instant:
+                # Only what looks like an ISO date-time is cast, so that another stored string
+                # is no match rather than an error for the whole list.
+                looks_like = text.regexp_match(_ISO_DATETIME_PG)
+                return case((looks_like, cast(text, DateTime(timezone=True))), else_=null())
             if kind in ("integer", "number"):
                 return cast(text, Numeric)
             if kind == "boolean":
                 return cast(text, Boolean)
             return text
-        return func.json_extract(doc, "$" + "".join(f'."{p}"' for p in path))
+        value = func.json_extract(doc, "$" + "".join(f'."{p}"' for p in path))
+        if instant:
+            # SQLite's date functions read any ISO offset (or Z) and answer UTC, NULL for a non-date.
+            return func.strftime(_SQLITE_INSTANT, value)
+        return value
+
+    def instant(self, value: dt.datetime) -> Any:
+        """A filter's date-time in the form `scalar(..., instant=True)` compares with."""
+        if self.pg:
+            return value
+        utc = value.astimezone(dt.UTC)
+        return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}"
 
     def elements(self, doc: Any, path: Sequence[str]) -> Any:
         """A table of the elements of the array at `path` (column `value`)."""
@@ -243,6 +374,9 @@ class FilterCompiler:
     def _json_predicate(self, doc: Any, steps: list[PathStep], cond: Condition) -> ColumnElement[bool]:
         leaf = steps[-1].schema.element
         values = [_typed(v, leaf, None, cond.parameter, cond.op) for v in cond.values]
+        instant = leaf.format == "date-time" and cond.op is not Op.REGEX
+        if instant:
+            values = [self.json.instant(v) for v in values]
         if self.json.pg and cond.op is Op.EQ:
             documents = [_containment_document(steps, v) for v in values]
             if all(d is not None for d in documents):
@@ -262,10 +396,10 @@ class FilterCompiler:
             return (
                 select(1)
                 .select_from(table)
-                .where(_compare(self.json.scalar(table.c.value, [], leaf), cond.op, values))
+                .where(_compare(self.json.scalar(table.c.value, [], leaf, instant=instant), cond.op, values))
                 .exists()
             )
-        return _compare(self.json.scalar(doc, prefix, leaf), cond.op, values)
+        return _compare(self.json.scalar(doc, prefix, leaf, instant=instant), cond.op, values)
 
     def where(self, conditions: Sequence[Condition]) -> ColumnElement[bool] | None:
         if not conditions:
