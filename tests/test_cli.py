@@ -54,14 +54,14 @@ def test_the_command_line_wins_over_the_environment() -> None:
 def test_the_flags_of_before_still_work() -> None:
     settings = serve_settings(
         "--database-url", "postgresql+psycopg://u@db/tmf",
-        "--public-base-url", "https://api.example.cn",
+        "--public-url", "https://api.example.cn",
         "--demo-data",
         "--no-simulate-fulfilment",
         "--no-dispatch",
         "--delivery-max-attempts", "4",
     )
     assert settings.database_url == "postgresql+psycopg://u@db/tmf"
-    assert settings.public_base_url == "https://api.example.cn"
+    assert settings.public_url == "https://api.example.cn"
     assert settings.demo_data and not settings.simulate_fulfilment and not settings.dispatch_events
     assert settings.delivery_max_attempts == 4
     assert not serve_settings("--no-demo-data").demo_data
@@ -186,7 +186,7 @@ def test_serve_with_workers_serves_from_each_and_delivers_each_event_once(
     command = [
         sys.executable, "-m", "tmf_api", "serve", "--host", "127.0.0.1", "--port", str(port),
         "--database-url", database_url, "--no-demo-data", "--log-level", "warning",
-        "--workers", str(WORKERS),
+        "--workers", str(WORKERS), "--callback-allow-private",
     ]  # fmt: skip
     stderr_path = tmp_path / "stderr.log"
     listener = CallbackListener().start()

@@ -87,8 +87,10 @@ def lock_for_writing(session: Session) -> None:
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _context() -> RequestContext:
-    return RequestContext(base_url=str(request.base_url))
+def _context(runtime: ApiRuntime) -> RequestContext:
+    # The configured base URL, never the request's Host header: a client naming another host
+    # would otherwise put it into hrefs, Location and the events every subscriber receives.
+    return RequestContext(base_url=runtime.settings.base_url)
 
 
 def _media_type() -> str:
@@ -142,7 +144,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _create(self, service: ResourceService) -> Handler:
         def create(**kwargs: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
 
             def work(session: Session) -> Response:
                 doc = service.create(session, kwargs.get("body"), ctx)
@@ -154,7 +156,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _list(self, service: ResourceService) -> Handler:
         def list_(**_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
             def work(session: Session) -> Response:
@@ -170,7 +172,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _retrieve(self, service: ResourceService) -> Handler:
         def retrieve(id: str, **_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
             def work(session: Session) -> Response:
@@ -182,7 +184,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _patch(self, service: ResourceService) -> Handler:
         def patch(id: str, **kwargs: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             media_type = _media_type()
 
             def work(session: Session) -> Response:
@@ -194,7 +196,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _delete(self, service: ResourceService) -> Handler:
         def delete(id: str, **_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
 
             def work(session: Session) -> Response:
                 service.delete(session, id, ctx)

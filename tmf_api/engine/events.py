@@ -9,6 +9,7 @@ change that rolls back has none. Delivering them is tmf_api.delivery's job.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import uuid
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sid_model import EventDelivery, EventHubGeneration, EventRecord, EventSubscription, ReceivedEvent
+from tmf_api.callbacks import CallbackPolicy, CallbackRefused
 from tmf_api.engine.document import JSON
 from tmf_api.engine.mapping import format_datetime
 from tmf_api.engine.match import matches
@@ -139,7 +141,9 @@ class EventHub:
             runtime.change_listeners.append(self.record)
             hub = runtime.services.get("hub")
             if hub is not None:
-                hub.rules = Rules(prepare=_check_subscription)
+                settings = runtime.settings
+                policy = CallbackPolicy.from_settings(settings.callback_allow_private, settings.database_url)
+                hub.rules = Rules(prepare=functools.partial(_check_subscription, policy))
 
     def event_type(self, runtime: ApiRuntime, service: ResourceService, change: Change) -> str | None:
         """The event a change raises in this version, if its document (or events_from) defines it.
@@ -257,10 +261,16 @@ class EventHub:
         session.info[PENDING_FLAG] = True
 
 
-def _check_subscription(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
-    callback = row.callback or ""
-    if not callback.startswith(("http://", "https://")):
-        raise bad_request(f"callback must be an absolute http(s) URL, got {callback!r}")
+def _check_subscription(
+    policy: CallbackPolicy, service: ResourceService, session: Session, row: Any, body: JSON
+) -> None:
+    callback = row.callback
+    if not isinstance(callback, str):
+        raise bad_request("callback must be an absolute http(s) URL")
+    try:
+        policy.check(callback)
+    except CallbackRefused as refused:
+        raise bad_request(f"callback {callback!r} is refused: {refused}") from None
     if row.query:
         try:
             query = parse_query(row.query)
