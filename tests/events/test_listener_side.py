@@ -19,6 +19,7 @@ from tests.fixtures.app import CheckedClient
 from tests.fixtures.databases import _new_database_url
 from tests.fixtures.listener import WAIT_S, Hub, subscribe
 from tests.fixtures.server import running_server
+from tmf_api.engine.events import published_events
 
 V4 = "/tmf-api/productOrderingManagement/v4"
 V5 = "/tmf-api/productOrderingManagement/v5"
@@ -120,3 +121,52 @@ def test_our_server_as_subscriber_of_another(hub: Hub, second_server: str) -> No
     finally:
         for base, made in zip((V5, V4), hubs, strict=True):
             client.delete(f"{base}/hub/{made['id']}")
+
+
+def _forgeries(event: dict[str, Any]) -> list[Any]:
+    without_id = {k: v for k, v in event.items() if k != "eventId"}
+    return [
+        without_id,
+        event | {"eventId": ""},
+        event | {"eventId": 42},
+        event | {"eventType": "NoSuchEvent"},
+        event | {"eventType": "TroubleTicketCreateEvent"},  # another API's event
+        {k: v for k, v in event.items() if k != "eventType"},
+        event | {"eventTime": "yesterday"},
+        event | {"eventTime": "2026-11-22T08:00:00"},  # no time zone
+        event | {"eventTime": "2026-13-40T08:00:00Z"},
+        {k: v for k, v in event.items() if k != "eventTime"},
+        event | {"event": {}},
+        event | {"event": {"troubleTicket": {"id": "1"}}},
+        event | {"event": {"productOrder": "an order"}},
+        event | {"event": "anything"},
+        [event],
+    ]
+
+
+@pytest.mark.parametrize("base", [pytest.param(V4, id="v4"), pytest.param(V5, id="v5")])
+def test_forged_events_are_refused(hub_client: CheckedClient, base: str) -> None:
+    event = _event(hub_client, base)
+    for forged in _forgeries(event):
+        for path in ("/listener", "/listener/productOrderCreateEvent"):
+            assert_tmf_error(hub_client.post(f"{base}{path}", json=forged), 400)
+    # An event posted to another event's listener path is not that event.
+    assert_tmf_error(hub_client.post(f"{base}/listener/productOrderDeleteEvent", json=event), 400)
+    assert _received(hub_client, base, event["eventId"]) == []
+    assert hub_client.post(f"{base}/listener", json=event).status_code == 204
+
+
+def test_every_event_an_api_publishes_is_heard(hub_client: CheckedClient) -> None:
+    app: Any = hub_client.app
+    for runtime in app.runtimes:
+        published = published_events(runtime)
+        assert published, runtime.base_path
+        for event_type, resource in published.items():
+            body = {
+                "eventId": str(uuid.uuid4()),
+                "eventType": event_type,
+                "eventTime": "2026-11-22T08:00:00.000+08:00",
+                "event": {resource: {"id": "1"}},
+            }
+            response = hub_client.post(f"{runtime.base_path}/listener", json=body)
+            assert response.status_code == 204, (runtime.base_path, event_type, response.text)

@@ -115,7 +115,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         service = self.runtime.services.get(segments[0])
         handler: Handler
         if segments[0] == "listener" and method == "post":
-            handler = self._listen()
+            handler = self._listen(segments[1] if len(segments) > 1 else None)
         elif service is None:
             handler = _not_implemented(operation.operation_id)
         elif len(segments) == 1 and method == "post":
@@ -206,18 +206,19 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
         return delete
 
-    def _listen(self) -> Handler:
+    def _listen(self, named: str | None) -> Handler:
         runtime = self.runtime
 
         def listen(**kwargs: Any) -> Response:
             body = kwargs.get("body")
+            here = runtime.settings.base_url + request.scope.get("path", "")
 
             def work(session: Session) -> Response:
-                receive_event(session, runtime, body)
+                receive_event(session, runtime, body, named=named)
                 if runtime.mapping.version == "v4":
                     # The v4 documents answer a notification with 201 and an EventSubscription.
                     event_id = str((body or {}).get("eventId"))
-                    return json_response({"id": event_id, "callback": str(request.url)}, 201)
+                    return json_response({"id": event_id, "callback": here}, 201)
                 return Response(status_code=204)
 
             return self._run(work, writes=True)

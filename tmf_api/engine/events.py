@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -311,15 +312,90 @@ def _check_event_path(hub: ResourceService, path: str) -> None:
         raise bad_request(f"query: {path!r}: {target.schema.name} has no attribute {attribute!r}")
 
 
-def receive_event(
-    session: Session, runtime: ApiRuntime, payload: Any, now: Callable[[], dt.datetime] = utcnow
-) -> bool:
-    """Store an event received on the listener side; False when its eventId was seen already."""
+# An RFC 3339 date-time, as TMF630 events carry them (a time zone is required).
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+_published_cache: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def published_events(runtime: ApiRuntime) -> dict[str, str]:
+    """Event type → the resource (collection path) it carries, for every event this API version
+    publishes: its document's events, or those of the version its manifest names in `events_from`."""
+    key = (runtime.mapping.api, runtime.mapping.version)
+    found = _published_cache.get(key)
+    if found is not None:
+        return found
+    names = event_names(runtime.spec)
+    if runtime.mapping.events_from:
+        from tmf_api.registry import api_version  # the registry builds on the engine
+        from tmf_api.specs import load_document
+
+        names |= event_names(load_document(api_version(key[0], runtime.mapping.events_from).document))
+    # The longest schema name an event's name starts with is its resource's
+    # (CancelProductOrderCreateEvent carries a cancelProductOrder, not a productOrder).
+    schemas = sorted(
+        ((service.schema.name or "", path) for path, service in runtime.services.items() if path != "hub"),
+        key=lambda pair: -len(pair[0]),
+    )
+    found = {}
+    for name in names:
+        resource = next((path for schema, path in schemas if schema and name.startswith(schema)), None)
+        if resource is not None:
+            found[name] = resource
+    _published_cache[key] = found
+    return found
+
+
+def check_event(runtime: ApiRuntime, payload: Any, named: str | None = None) -> str:
+    """The eventId of `payload` if it is an event this API version publishes, well formed; else a 400.
+
+    The listener is for testing hubs against ours: it takes only what such a hub would send
+    (an `eventId`, an `eventType` this API publishes — the one the path names, if it names one —,
+    an `eventTime` date-time, and the resource in `event.<resource>`).
+    """
     if not isinstance(payload, dict):
         raise bad_request("An event must be a JSON object")
-    event_id = str(payload.get("eventId") or payload.get("id") or "")
-    if not event_id:
-        raise bad_request("An event must carry an eventId")
+    event_id = payload.get("eventId")
+    if not isinstance(event_id, str) or not event_id.strip():
+        raise bad_request("An event must carry an eventId (a non-empty string)")
+    event_type = payload.get("eventType")
+    published = published_events(runtime)
+    if not isinstance(event_type, str) or event_type not in published:
+        raise bad_request(
+            f"eventType {event_type!r} is not an event of {runtime.mapping.api} {runtime.mapping.version}; "
+            f"it publishes {', '.join(sorted(published))}"
+        )
+    resource = published[event_type]
+    if named is not None and named.lower() != event_type.lower():
+        raise bad_request(f"eventType {event_type!r} was posted to the listener of {named!r}")
+    event_time = payload.get("eventTime")
+    if not isinstance(event_time, str) or not _DATE_TIME.match(event_time) or not _valid_time(event_time):
+        raise bad_request(f"eventTime must be a date-time, got {event_time!r}")
+    event = payload.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get(resource), dict):
+        raise bad_request(f"A {event_type} carries its {resource} as an object in event.{resource}")
+    return event_id
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def receive_event(
+    session: Session,
+    runtime: ApiRuntime,
+    payload: Any,
+    now: Callable[[], dt.datetime] = utcnow,
+    named: str | None = None,
+) -> bool:
+    """Store an event received on the listener side; False when its eventId was seen already.
+
+    `named`: the event type the listener path names (`<base>/listener/<eventName>`), if any.
+    """
+    event_id = check_event(runtime, payload, named)
     api, version = runtime.mapping.api, runtime.mapping.version
     seen = session.scalar(
         select(ReceivedEvent.pk).where(
