@@ -150,6 +150,9 @@ def test_private_addresses_are_refused_unless_allowed(url: str) -> None:
         "http://token@8.8.8.8/cb",
         "http://8.8.8.8:99999/cb",
         "http://[::1/cb",
+        "http://exa mple.com/cb",
+        "http://a..b/cb",
+        f"http://{'x' * 64}.example/cb",  # a label longer than DNS allows
     ],
 )
 def test_urls_the_hub_cannot_post_to_are_refused_even_when_private_is_allowed(url: str) -> None:

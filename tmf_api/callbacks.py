@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Iterable
@@ -34,6 +35,8 @@ RESPONSE_LIMIT = 4096
 # (non-ASCII paths, spaces, CR/LF that would otherwise split the request line).
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
+# A host name once IDNA-encoded: letters, digits, hyphens and underscores in dot-separated labels.
+_HOST_NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$", re.IGNORECASE)
 
 
 class CallbackError(Exception):
@@ -85,7 +88,9 @@ def parse_callback(url: str) -> Target:
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise CallbackRefused(f"the host {parts.hostname!r} is not a valid domain name") from None
+            host = ""
+        if not _HOST_NAME.match(host):
+            raise CallbackRefused(f"the host {parts.hostname!r} is not a valid domain name")
     shown = f"[{host}]" if literal is not None and literal.version == 6 else host
     target = quote(parts.path or "/", safe=_PATH_SAFE)
     if parts.query:
