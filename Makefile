@@ -1,4 +1,4 @@
-# make serve : set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data)
+# make serve : set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data, local callbacks)
 # make test  : set up .venv, newman and PostgreSQL, then run the whole test suite
 # make lint  : ruff + mypy          make bench : bench/run.py
 
@@ -75,7 +75,7 @@ postgres:
 # --- targets ----------------------------------------------------------------------------------
 
 serve: venv
-	$(VENV)/bin/tmf serve --demo-data $(SERVE_ARGS)
+	$(VENV)/bin/tmf serve --demo-data --callback-allow-private $(SERVE_ARGS)
 
 # pytest's exit code 5 (no tests collected) fails the target like any other non-zero code
 test: venv node postgres

@@ -28,13 +28,17 @@ def serve_settings(*argv: str, environ: dict[str, str] | None = None) -> Setting
     return cli.settings_from(args, cli.SERVE_GROUPS, environ or {})
 
 
+# Values of the settings that are read by a parser of their own.
+SAMPLES = {"apis": "TMF622:v5", "public_url": "https://api.example.cn"}
+
+
 def test_every_setting_is_an_option_of_serve() -> None:
     for option in options():
         if option.kind is bool:
             argv = [option.flag] if not option.default else [f"--no-{option.flag[2:]}"]
             expected: Any = not option.default
         else:
-            value = {int: "7", float: "2.5", str: "text"}.get(option.kind, "TMF622:v5")
+            value = SAMPLES.get(option.name) or {int: "7", float: "2.5", str: "text"}[option.kind]
             argv, expected = [option.flag, value], option.parse(value)
         settings = serve_settings(*argv)
         assert getattr(settings, option.name) == expected, option.flag
@@ -54,14 +58,14 @@ def test_the_command_line_wins_over_the_environment() -> None:
 def test_the_flags_of_before_still_work() -> None:
     settings = serve_settings(
         "--database-url", "postgresql+psycopg://u@db/tmf",
-        "--public-base-url", "https://api.example.cn",
+        "--public-url", "https://api.example.cn",
         "--demo-data",
         "--no-simulate-fulfilment",
         "--no-dispatch",
         "--delivery-max-attempts", "4",
     )
     assert settings.database_url == "postgresql+psycopg://u@db/tmf"
-    assert settings.public_base_url == "https://api.example.cn"
+    assert settings.public_url == "https://api.example.cn"
     assert settings.demo_data and not settings.simulate_fulfilment and not settings.dispatch_events
     assert settings.delivery_max_attempts == 4
     assert not serve_settings("--no-demo-data").demo_data
@@ -109,6 +113,44 @@ def test_events_dispatch_takes_the_delivery_settings(monkeypatch: pytest.MonkeyP
     assert (seen[0].delivery_max_attempts, seen[0].delivery_concurrency) == (3, 2)
     assert seen[0].delivery_timeout == 2.5
     assert seen[0].database_url.endswith("d.db")
+
+
+def test_serve_builds_hrefs_on_the_listening_address_unless_a_public_url_is_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    seen: list[Settings] = []
+
+    def fake_create_app(settings: Settings) -> Any:
+        seen.append(settings)
+        return object()
+
+    monkeypatch.setattr("tmf_api.app.create_app", fake_create_app)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    monkeypatch.delenv("TMF_PUBLIC_URL", raising=False)
+    database = ["--database-url", f"sqlite:///{tmp_path / 's.db'}", "--no-demo-data"]
+    assert cli.main(["serve", "--port", "9123", *database]) == 0
+    assert cli.main(["serve", "--host", "::1", "--port", "9124", *database]) == 0
+    assert cli.main(["serve", "--port", "9125", "--public-url", "https://api.example.cn/", *database]) == 0
+    assert [s.public_url for s in seen] == [
+        "http://127.0.0.1:9123",
+        "http://[::1]:9124",
+        "https://api.example.cn",
+    ]
+    assert seen[0].base_url == "http://127.0.0.1:9123"
+
+
+@pytest.mark.parametrize("text", ["api.example.cn", "ftp://x", "https://u:p@x", "https://x/?q=1"])
+def test_a_public_url_that_is_not_a_base_url_is_refused(text: str) -> None:
+    with pytest.raises(SystemExit):
+        serve_settings("--public-url", text)
+
+
+def test_callbacks_to_private_addresses_are_a_setting_of_serve_and_dispatch() -> None:
+    assert not serve_settings().callback_allow_private
+    assert serve_settings("--callback-allow-private").callback_allow_private
+    assert serve_settings(environ={"TMF_CALLBACK_ALLOW_PRIVATE": "1"}).callback_allow_private
+    args = cli.build_parser().parse_args(["events", "dispatch", "--callback-allow-private"])
+    assert cli.settings_from(args, cli.DISPATCH_GROUPS, {}).callback_allow_private
 
 
 def test_events_dispatch_refuses_server_only_settings() -> None:
@@ -186,7 +228,7 @@ def test_serve_with_workers_serves_from_each_and_delivers_each_event_once(
     command = [
         sys.executable, "-m", "tmf_api", "serve", "--host", "127.0.0.1", "--port", str(port),
         "--database-url", database_url, "--no-demo-data", "--log-level", "warning",
-        "--workers", str(WORKERS),
+        "--workers", str(WORKERS), "--callback-allow-private",
     ]  # fmt: skip
     stderr_path = tmp_path / "stderr.log"
     listener = CallbackListener().start()

@@ -179,7 +179,7 @@ def create_app(settings: Settings) -> Application:
     engine = make_engine(settings.database_url, **settings.engine_options())
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
-    EventHub(runtimes, settings.public_base_url or "http://127.0.0.1:8080")
+    EventHub(runtimes, settings.base_url)
     dispatcher = Dispatcher(sessions, settings)
 
     @event.listens_for(sessions, "after_commit")

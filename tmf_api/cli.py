@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -93,11 +94,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tmf_api.demo import load_demo_data
 
     settings = settings_from(args, SERVE_GROUPS)
+    if settings.public_url is None:
+        # hrefs name the address served, with its real port, unless a public URL is configured.
+        settings = dataclasses.replace(settings, public_url=listening_url(args.host, args.port))
     # Once, before any worker starts: workers never migrate or load data themselves.
     upgrade(settings.database_url)
     app = create_app(settings)
     if settings.demo_data:
-        loaded = load_demo_data(app)
+        loaded = load_demo_data(app, settings.base_url)
         logging.getLogger("tmf").info("demo data: %s", loaded or "database not empty, nothing loaded")
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
     print(
@@ -122,6 +126,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         **settings.uvicorn_options(),
     )
     return 0
+
+
+def listening_url(host: str, port: int) -> str:
+    """The base URL of `tmf serve --host … --port …` as a client on this machine reaches it."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # every address: this machine's loopback is one of them
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def worker_app() -> Any:

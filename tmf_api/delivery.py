@@ -27,7 +27,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import EventDelivery, EventDeliveryAttempt, EventRecord, EventSubscription
-from tmf_api.callbacks import CallbackClient, CallbackError
+from tmf_api.callbacks import CallbackClient, CallbackError, CallbackPolicy
 from tmf_api.engine.resource import utcnow
 from tmf_api.settings import Settings
 
@@ -203,6 +203,11 @@ class Dispatcher:
             status, content = await client.post(claimed.callback, claimed.body)
         except CallbackError as error:
             return Outcome(None, str(error)[:500], _ms(started))
+        except Exception as error:
+            # Whatever went wrong is a failed attempt like any other, so it is retried with
+            # backoff and ends a dead letter; left unrecorded, the lease would bring it back forever.
+            log.warning("event delivery %s failed: %s", claimed.pk, type(error).__name__)
+            return Outcome(None, f"delivery failed: {type(error).__name__}", _ms(started))
         ok = 200 <= status < 300
         return Outcome(status, None if ok else content[:500].decode("utf-8", "replace"), _ms(started))
 
@@ -242,7 +247,10 @@ class Dispatcher:
         inflight: Counter[int] = Counter()
         outcomes: list[tuple[Claimed, Outcome]] = []
         cap = settings.delivery_per_subscription
-        client = CallbackClient(settings.delivery_timeout, keep_per_origin=settings.delivery_concurrency)
+        policy = CallbackPolicy.from_settings(settings.callback_allow_private, settings.database_url)
+        client = CallbackClient(
+            settings.delivery_timeout, keep_per_origin=settings.delivery_concurrency, policy=policy
+        )
         try:
             while not stop.is_set():
                 # Cleared before looking for work, so that a wake-up during this round is not lost.

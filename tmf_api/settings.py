@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_PATH = Path("var") / "tmf.db"
 ENV_PREFIX = "TMF_"
+# Where `tmf serve` listens unless told otherwise, and so the base of hrefs by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 # Which commands take a setting: every command reaching the database takes DATABASE, the event
 # delivery workers (`tmf serve`, `tmf events dispatch`) take DELIVERY, only `tmf serve` takes SERVER.
@@ -41,6 +44,15 @@ def _parse_apis(text: str) -> tuple[tuple[str, str], ...] | None:
             raise ValueError(f"{item.strip()!r} is not API:version (e.g. TMF622:v5)")
         pairs.append((api.strip(), version.strip()))
     return tuple(pairs) or None
+
+
+def _parse_public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an absolute http(s) URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("a base URL has no query, fragment or credentials")
+    return text.rstrip("/")
 
 
 def _format_apis(value: tuple[tuple[str, str], ...]) -> str:
@@ -102,9 +114,14 @@ class Settings:
     # request gets more than `max_limit`.
     default_limit: int = setting(100, "items of a list without limit", minimum=1)
     max_limit: int = setting(1000, "most items a list returns", minimum=1)
-    # Absolute hrefs use the base URL the client called unless one is configured here
-    # (for servers behind a proxy that rewrites Host).
-    public_base_url: str | None = setting(None, "base of absolute hrefs when behind a proxy")
+    # Absolute hrefs, Location headers and events are built on this base URL, never on the
+    # request's Host header (a client could otherwise put its own host into every subscriber's
+    # events). `tmf serve` defaults it to the address it listens on.
+    public_url: str | None = setting(
+        None,
+        "base URL of hrefs, Location and events, e.g. https://api.example.cn; none: the listening address",
+        parse=_parse_public_url,
+    )
     demo_data: bool = setting(False, "load demo data into an empty database")
     # A POST with an Idempotency-Key is answered, for this long, with the response to its first
     # use whenever it is retried (one day: a client's retries outlive a restart or an outage).
@@ -137,6 +154,13 @@ class Settings:
     delivery_per_subscription: int = setting(
         4, "event posts in flight to one subscription", group=DELIVERY, minimum=1
     )
+    # Callbacks on loopback, private, link-local or metadata addresses are refused (a subscriber
+    # could otherwise make the hub post into the server's own network); a local demo allows them.
+    callback_allow_private: bool = setting(
+        False,
+        "accept hub callbacks on loopback, private and link-local addresses (local demos, tests)",
+        group=DELIVERY,
+    )
     delivery_batch: int = setting(100, "deliveries claimed at once", group=DELIVERY, minimum=1)
     delivery_poll_interval: float = setting(
         0.5, "seconds between looks for due retries", group=DELIVERY, minimum=0
@@ -160,6 +184,11 @@ class Settings:
     simulate_fulfilment: bool = setting(
         False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"
     )
+
+    @property
+    def base_url(self) -> str:
+        """The base of absolute hrefs: the configured public URL, else the default listening address."""
+        return self.public_url or DEFAULT_BASE_URL
 
     def engine_options(self) -> dict[str, Any]:
         """Keyword arguments for sid_model.db.make_engine."""

@@ -26,11 +26,11 @@ from tmf_api.engine.patch import MERGE_PATCH
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService, utcnow
 from tmf_api.errors import TMFError
 from tmf_api.resources import load_yaml
+from tmf_api.settings import DEFAULT_BASE_URL
 
 log = logging.getLogger("tmf.simulator")
 
 DEFAULT_RULES = MAPPINGS_ROOT / "fulfilment.yaml"
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 _DURATION = re.compile(
     r"^P(?:(?P<days>\d+)D)?"
@@ -213,14 +213,15 @@ class FulfilmentSimulator:
         rules_path: Path | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         tick_seconds: float | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock or utcnow
         self.rules = load_rules(rules_path or DEFAULT_RULES)
         self.tick_seconds = self.rules.tick.total_seconds() if tick_seconds is None else tick_seconds
-        # Hrefs in documents and events use settings.public_base_url when set, this otherwise.
-        self.ctx = RequestContext(base_url)
+        # Hrefs in documents and events are built on the server's base URL (settings.public_url).
+        default = runtimes[0].settings.base_url if runtimes else DEFAULT_BASE_URL
+        self.ctx = RequestContext(base_url or default)
         self.targets = [
             target
             for rules in self.rules.resources.values()

@@ -291,6 +291,7 @@ class ServerProcess:
             sys.executable, "-m", "tmf_api", "serve",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--database-url", self.database_url, "--no-demo-data", "--log-level", "warning",
+            "--callback-allow-private",  # its listeners are on loopback
             *self.extra,
         ]  # fmt: skip
 

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from sid_model import EventSubscription
 from tests.api.test_tmf622 import V4 as ORDERS_V4
 from tests.api.test_tmf622 import order_v4
 from tests.events.faults_support import (
@@ -79,6 +82,33 @@ def test_events_produced_while_listener_down_are_delivered_when_it_returns(datab
 
 
 # -- 2. dead letters and replay ---------------------------------------------------------------
+
+
+def test_callbacks_that_cannot_be_posted_to_dead_letter_like_any_failure(database_url: str) -> None:
+    """A URL the client could not encode was retried forever, never recorded; now it is posted
+    percent-encoded, and one refused at delivery (stored before the checks existed) is a failed
+    attempt like a refused connection: both end dead after the last attempt."""
+    outbox = Outbox(database_url)
+    try:
+        with make_client(database_url, delivery_max_attempts=2, **FAST) as client:
+            subscribe(client, "http://127.0.0.1:9/订单")  # nothing listens on the discard port
+            unposted = subscribe(client, "http://127.0.0.1:9/stored-before")
+            with Session(outbox.engine) as session, session.begin():
+                # As a subscription taken before credentials were refused would be stored.
+                session.execute(
+                    update(EventSubscription)
+                    .where(EventSubscription.id == unposted)
+                    .values(callback="http://user:secret@127.0.0.1:9/stored-before")
+                )
+            create_tickets(client, 1, "undeliverable")
+            outbox.wait_for(lambda: _all_final(outbox, 2, "dead"), 15, "both deliveries dead")
+        deliveries = {d["callback"]: d for d in outbox.deliveries()}
+        assert all(d["attempts"] == d["attempt_rows"] == 2 for d in deliveries.values())
+        assert "credentials" in deliveries["http://user:secret@127.0.0.1:9/stored-before"]["last_error"]
+        assert "Connect" in deliveries["http://127.0.0.1:9/订单"]["last_error"]
+    finally:
+        outbox.close()
+
 
 
 def test_always_failing_callback_ends_dead_and_replay_delivers_it(database_url: str) -> None:

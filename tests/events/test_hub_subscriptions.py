@@ -4,6 +4,7 @@ subscriptions outliving the app that took them."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.api.contract import assert_tmf_error
 from tests.api.test_tmf621 import ticket_v5
@@ -122,3 +123,37 @@ def test_query_on_a_nested_attribute_of_the_event(hub: Hub) -> None:
     client.post(f"{ORDERS_V5}/productOrder", json=order_v5("5G"))
     events = hub.settled(callback, 1)
     assert [e["event"]["productOrder"]["description"] for e in events] == ["5G"]
+
+
+# Addresses a subscriber could otherwise make the hub post to inside the server's own network.
+PRIVATE_CALLBACKS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:22/",
+    "http://[::1]:8080/cb",
+    "http://10.0.0.7/cb",
+    "http://[fd12::1]/cb",
+]
+
+
+def test_private_callbacks_are_refused_unless_the_server_allows_them(database_url: str) -> None:
+    with make_client(database_url, callback_allow_private=False, dispatch_events=False) as client:
+        for base in (ORDERS_V4, ORDERS_V5):
+            extra = {"@type": "Hub"} if base.endswith("v5") else {}
+            for callback in [*PRIVATE_CALLBACKS, "http://user:secret@8.8.8.8/cb"]:
+                response = client.post(f"{base}/hub", json={"callback": callback} | extra)
+                assert_tmf_error(response, 400, mentions="refused")
+            # A public address is fine (nothing is delivered here).
+            public = client.post(f"{base}/hub", json={"callback": "https://8.8.8.8/cb"} | extra)
+            assert public.status_code == 201, public.text
+    with make_client(database_url, dispatch_events=False) as client:  # callback_allow_private, as tests run
+        for callback in PRIVATE_CALLBACKS:
+            assert client.post(f"{ORDERS_V4}/hub", json={"callback": callback}).status_code == 201
+
+
+def test_the_database_endpoint_is_refused_as_a_callback(database_url: str) -> None:
+    url = make_url(database_url)
+    if url.host is None:
+        pytest.skip("SQLite has no network endpoint")  # the PostgreSQL run of this test checks it
+    with make_client(database_url, dispatch_events=False) as client:
+        response = client.post(f"{ORDERS_V4}/hub", json={"callback": f"http://{url.host}:{url.port}/"})
+        assert_tmf_error(response, 400, mentions="database")

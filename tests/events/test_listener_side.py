@@ -22,7 +22,7 @@ from tests.fixtures.app import CheckedClient, make_client
 from tests.fixtures.databases import _new_database_url
 from tests.fixtures.listener import WAIT_S, Hub, subscribe
 from tests.fixtures.server import running_server
-from tmf_api.engine.events import receive_event
+from tmf_api.engine.events import published_events, receive_event
 
 V4 = "/tmf-api/productOrderingManagement/v4"
 V5 = "/tmf-api/productOrderingManagement/v5"
@@ -169,3 +169,52 @@ def test_receive_event_tells_a_new_event_from_a_repeated_one(hub_client: Checked
         with hub_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
             seen.append(receive_event(session, runtime, event))
     assert seen == [True, False]
+
+
+def _forgeries(event: dict[str, Any]) -> list[Any]:
+    without_id = {k: v for k, v in event.items() if k != "eventId"}
+    return [
+        without_id,
+        event | {"eventId": ""},
+        event | {"eventId": 42},
+        event | {"eventType": "NoSuchEvent"},
+        event | {"eventType": "TroubleTicketCreateEvent"},  # another API's event
+        {k: v for k, v in event.items() if k != "eventType"},
+        event | {"eventTime": "yesterday"},
+        event | {"eventTime": "2026-11-22T08:00:00"},  # no time zone
+        event | {"eventTime": "2026-13-40T08:00:00Z"},
+        {k: v for k, v in event.items() if k != "eventTime"},
+        event | {"event": {}},
+        event | {"event": {"troubleTicket": {"id": "1"}}},
+        event | {"event": {"productOrder": "an order"}},
+        event | {"event": "anything"},
+        [event],
+    ]
+
+
+@pytest.mark.parametrize("base", [pytest.param(V4, id="v4"), pytest.param(V5, id="v5")])
+def test_forged_events_are_refused(hub_client: CheckedClient, base: str) -> None:
+    event = _event(hub_client, base)
+    for forged in _forgeries(event):
+        for path in ("/listener", "/listener/productOrderCreateEvent"):
+            assert_tmf_error(hub_client.post(f"{base}{path}", json=forged), 400)
+    # An event posted to another event's listener path is not that event.
+    assert_tmf_error(hub_client.post(f"{base}/listener/productOrderDeleteEvent", json=event), 400)
+    assert _received(hub_client, base, event["eventId"]) == []
+    assert hub_client.post(f"{base}/listener", json=event).status_code == 204
+
+
+def test_every_event_an_api_publishes_is_heard(hub_client: CheckedClient) -> None:
+    app: Any = hub_client.app
+    for runtime in app.runtimes:
+        published = published_events(runtime)
+        assert published, runtime.base_path
+        for event_type, resource in published.items():
+            body = {
+                "eventId": str(uuid.uuid4()),
+                "eventType": event_type,
+                "eventTime": "2026-11-22T08:00:00.000+08:00",
+                "event": {resource: {"id": "1"}},
+            }
+            response = hub_client.post(f"{runtime.base_path}/listener", json=body)
+            assert response.status_code == 204, (runtime.base_path, event_type, response.text)

@@ -111,8 +111,10 @@ def lock_for_writing(session: Session) -> None:
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _context() -> RequestContext:
-    return RequestContext(base_url=str(request.base_url))
+def _context(runtime: ApiRuntime) -> RequestContext:
+    # The configured base URL, never the request's Host header: a client naming another host
+    # would otherwise put it into hrefs, Location and the events every subscriber receives.
+    return RequestContext(base_url=runtime.settings.base_url)
 
 
 def _what(service: ResourceService, id_: str) -> str:
@@ -141,7 +143,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         service = self.runtime.services.get(segments[0])
         handler: Handler
         if segments[0] == "listener" and method == "post":
-            handler = self._listen()
+            handler = self._listen(segments[1] if len(segments) > 1 else None)
         elif service is None:
             handler = _not_implemented(operation.operation_id)
         elif len(segments) == 1 and method == "post":
@@ -173,7 +175,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
         retention = self.runtime.settings.idempotency_retention
 
         def create(**kwargs: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             body = kwargs.get("body")
             header = request.headers.get(idempotency.HEADER)
             try:
@@ -200,7 +202,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _list(self, service: ResourceService) -> Handler:
         def list_(**_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
             def work(session: Session) -> Response:
@@ -216,7 +218,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _retrieve(self, service: ResourceService) -> Handler:
         def retrieve(id: str, **_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             query_string = request.scope.get("query_string", b"").decode("latin-1")
 
             def work(session: Session) -> Response:
@@ -232,7 +234,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _patch(self, service: ResourceService) -> Handler:
         def patch(id: str, **kwargs: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
             media_type = _media_type()
 
             precondition = require_match(request.headers.get("if-match"), _what(service, id))
@@ -247,7 +249,7 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
     def _delete(self, service: ResourceService) -> Handler:
         def delete(id: str, **_: Any) -> Response:
-            ctx = _context()
+            ctx = _context(self.runtime)
 
             precondition = require_match(request.headers.get("if-match"), _what(service, id))
 
@@ -259,18 +261,19 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
         return delete
 
-    def _listen(self) -> Handler:
+    def _listen(self, named: str | None) -> Handler:
         runtime = self.runtime
 
         def listen(**kwargs: Any) -> Response:
             body = kwargs.get("body")
+            here = runtime.settings.base_url + request.scope.get("path", "")
 
             def work(session: Session) -> Response:
-                receive_event(session, runtime, body)
+                receive_event(session, runtime, body, named=named)
                 if runtime.mapping.version == "v4":
                     # The v4 documents answer a notification with 201 and an EventSubscription.
                     event_id = str((body or {}).get("eventId"))
-                    return json_response({"id": event_id, "callback": str(request.url)}, 201)
+                    return json_response({"id": event_id, "callback": here}, 201)
                 return Response(status_code=204)
 
             return self._run(work, writes=True)

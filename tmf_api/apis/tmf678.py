@@ -28,7 +28,7 @@ def _run_bill_on_demand(
     bills = service.runtime.services["customerBill"]
     bills.runtime.notify(session, Change("create", bills.resource.path, bill, ctx=ctx))
     request.customer_bill_id = bill.id
-    request.customer_bill_href = bills.href(ctx, bill.id)
+    request.customer_bill_href = bills.stored_href(bill.id)
     service.move(session, request, "done", ctx)
 
 

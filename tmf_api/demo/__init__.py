@@ -94,9 +94,14 @@ class _Loader:
             self.keys[key] = document
 
 
-def load_demo_data(app: Any, base_url: str = "http://127.0.0.1:8080") -> dict[str, int]:
-    """Load the demo records when none of the collections they create holds a row; return counts."""
+def load_demo_data(app: Any, base_url: str | None = None) -> dict[str, int]:
+    """Load the demo records when none of the collections they create holds a row; return counts.
+
+    References between demo records are stored relative to the server (see ResourceService.href),
+    so they read right whatever base URL, port and version serve them later.
+    """
     sessions: sessionmaker[Session] = app.sessions
+    base_url = base_url or app.runtimes[0].settings.base_url
     sections = demo_sections()
     with sessions.begin() as session:
         loader = _Loader(app.runtimes, session, RequestContext(base_url))

@@ -142,9 +142,9 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
         setattr(row, coll.relationship, children)
     for summary in node.summaries.values():
         coll = node.collections[summary.collection]
-        column = coll.node.column_for(summary.attribute)
-        assert column is not None  # checked when the mapping was loaded
-        values = (getattr(child, column.column) for child in getattr(row, coll.relationship))
+        summarised = coll.node.column_for(summary.attribute)
+        assert summarised is not None  # checked when the mapping was loaded
+        values = (getattr(child, summarised.column) for child in getattr(row, coll.relationship))
         setattr(row, summary.column, summary.mask_of(values))
     row.extension = rest  # type: ignore[attr-defined]
     return row

@@ -9,7 +9,9 @@ change that rolls back has none. Delivering them is tmf_api.delivery's job.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sid_model import EventDelivery, EventHubGeneration, EventRecord, EventSubscription, ReceivedEvent
+from tmf_api.callbacks import CallbackPolicy, CallbackRefused
 from tmf_api.engine.document import JSON
 from tmf_api.engine.mapping import format_datetime
 from tmf_api.engine.match import matches
@@ -139,7 +142,9 @@ class EventHub:
             runtime.change_listeners.append(self.record)
             hub = runtime.services.get("hub")
             if hub is not None:
-                hub.rules = Rules(prepare=_check_subscription)
+                settings = runtime.settings
+                policy = CallbackPolicy.from_settings(settings.callback_allow_private, settings.database_url)
+                hub.rules = Rules(prepare=functools.partial(_check_subscription, policy))
 
     def event_type(self, runtime: ApiRuntime, service: ResourceService, change: Change) -> str | None:
         """The event a change raises in this version, if its document (or events_from) defines it.
@@ -257,10 +262,16 @@ class EventHub:
         session.info[PENDING_FLAG] = True
 
 
-def _check_subscription(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
-    callback = row.callback or ""
-    if not callback.startswith(("http://", "https://")):
-        raise bad_request(f"callback must be an absolute http(s) URL, got {callback!r}")
+def _check_subscription(
+    policy: CallbackPolicy, service: ResourceService, session: Session, row: Any, body: JSON
+) -> None:
+    callback = row.callback
+    if not isinstance(callback, str):
+        raise bad_request("callback must be an absolute http(s) URL")
+    try:
+        policy.check(callback)
+    except CallbackRefused as refused:
+        raise bad_request(f"callback {callback!r} is refused: {refused}") from None
     if row.query:
         try:
             query = parse_query(row.query)
@@ -305,15 +316,90 @@ def _check_event_path(hub: ResourceService, path: str) -> None:
 EVENT_ID_MAX = 200
 
 
-def receive_event(
-    session: Session, runtime: ApiRuntime, payload: Any, now: Callable[[], dt.datetime] = utcnow
-) -> bool:
-    """Store an event received on the listener side; False when its eventId was seen already."""
+# An RFC 3339 date-time, as TMF630 events carry them (a time zone is required).
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+_published_cache: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def published_events(runtime: ApiRuntime) -> dict[str, str]:
+    """Event type → the resource (collection path) it carries, for every event this API version
+    publishes: its document's events, or those of the version its manifest names in `events_from`."""
+    key = (runtime.mapping.api, runtime.mapping.version)
+    found = _published_cache.get(key)
+    if found is not None:
+        return found
+    names = event_names(runtime.spec)
+    if runtime.mapping.events_from:
+        from tmf_api.registry import api_version  # the registry builds on the engine
+        from tmf_api.specs import load_document
+
+        names |= event_names(load_document(api_version(key[0], runtime.mapping.events_from).document))
+    # The longest schema name an event's name starts with is its resource's
+    # (CancelProductOrderCreateEvent carries a cancelProductOrder, not a productOrder).
+    schemas = sorted(
+        ((service.schema.name or "", path) for path, service in runtime.services.items() if path != "hub"),
+        key=lambda pair: -len(pair[0]),
+    )
+    found = {}
+    for name in names:
+        resource = next((path for schema, path in schemas if schema and name.startswith(schema)), None)
+        if resource is not None:
+            found[name] = resource
+    _published_cache[key] = found
+    return found
+
+
+def check_event(runtime: ApiRuntime, payload: Any, named: str | None = None) -> str:
+    """The eventId of `payload` if it is an event this API version publishes, well formed; else a 400.
+
+    The listener is for testing hubs against ours: it takes only what such a hub would send
+    (an `eventId`, an `eventType` this API publishes — the one the path names, if it names one —,
+    an `eventTime` date-time, and the resource in `event.<resource>`).
+    """
     if not isinstance(payload, dict):
         raise bad_request("An event must be a JSON object")
-    event_id = str(payload.get("eventId") or payload.get("id") or "")
-    if not event_id:
-        raise bad_request("An event must carry an eventId")
+    event_id = payload.get("eventId")
+    if not isinstance(event_id, str) or not event_id.strip():
+        raise bad_request("An event must carry an eventId (a non-empty string)")
+    event_type = payload.get("eventType")
+    published = published_events(runtime)
+    if not isinstance(event_type, str) or event_type not in published:
+        raise bad_request(
+            f"eventType {event_type!r} is not an event of {runtime.mapping.api} {runtime.mapping.version}; "
+            f"it publishes {', '.join(sorted(published))}"
+        )
+    resource = published[event_type]
+    if named is not None and named.lower() != event_type.lower():
+        raise bad_request(f"eventType {event_type!r} was posted to the listener of {named!r}")
+    event_time = payload.get("eventTime")
+    if not isinstance(event_time, str) or not _DATE_TIME.match(event_time) or not _valid_time(event_time):
+        raise bad_request(f"eventTime must be a date-time, got {event_time!r}")
+    event = payload.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get(resource), dict):
+        raise bad_request(f"A {event_type} carries its {resource} as an object in event.{resource}")
+    return event_id
+
+
+def _valid_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def receive_event(
+    session: Session,
+    runtime: ApiRuntime,
+    payload: Any,
+    now: Callable[[], dt.datetime] = utcnow,
+    named: str | None = None,
+) -> bool:
+    """Store an event received on the listener side; False when its eventId was seen already.
+
+    `named`: the event type the listener path names (`<base>/listener/<eventName>`), if any.
+    """
+    event_id = check_event(runtime, payload, named)
     if len(event_id) > EVENT_ID_MAX:
         raise bad_request(f"An eventId has at most {EVENT_ID_MAX} characters")
     api, version = runtime.mapping.api, runtime.mapping.version

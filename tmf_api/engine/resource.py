@@ -7,6 +7,7 @@ ResourceRules hooks (lifecycles with side effects, derived attributes, billing).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -170,14 +171,24 @@ class ResourceService:
         return FilterCompiler(self.node, self.schema, session.get_bind().dialect.name)
 
     def href(self, ctx: RequestContext, id_: str) -> str:
-        base = self.runtime.settings.public_base_url or ctx.base_url
-        return f"{base.rstrip('/')}{self.runtime.base_path}/{self.resource.path}/{id_}"
+        return f"{ctx.base_url.rstrip('/')}{self.stored_href(id_)}"
+
+    def stored_href(self, id_: str) -> str:
+        """How a reference to one of our resources is stored: relative to the server, so that it
+        is rendered on the base URL and in the version of whoever reads it (`expand_hrefs`)."""
+        return f"{self.runtime.base_path}/{self.resource.path}/{id_}"
 
     # -- rendering ---------------------------------------------------------------------------
+    def rendered(self, row: Any, ctx: RequestContext) -> JSON:
+        """The row's document with every href absolute, before any `@type` is filled in."""
+        doc: JSON = render(self.node, row, self.href(ctx, row.id))
+        expanded: JSON = expand_hrefs(doc, ctx, self.runtime.mapping.version)
+        return expanded
+
     def document(self, row: Any, ctx: RequestContext) -> JSON:
-        """The row in this version's shape; `@type` values the server filled in or translated are
-        marked (tmf_api.engine.schema), so a write can tell them from what a client sent."""
-        doc = render(self.node, row, self.href(ctx, row.id))
+        """The row in this version's shape, hrefs absolute; `@type` values the server filled in or
+        translated are marked (tmf_api.engine.schema), so a write can tell them from what a client sent."""
+        doc = self.rendered(row, ctx)
         present_types(doc, self.schema, self.peer_schemas, fill=self.runtime.fill_types)
         return doc
 
@@ -247,7 +258,7 @@ class ResourceService:
         self.check_types(doc)
         self.check_references(session, doc)
         try:
-            row: Any = build(self.node, doc)
+            row: Any = build(self.node, relative_hrefs(doc, ctx))
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         row.id = str(uuid.uuid4())
@@ -357,7 +368,7 @@ class ResourceService:
             )
         try:
             # What the server filled in for this version is not the client's: it is not stored.
-            build(self.node, stored_types(updated), row)
+            build(self.node, relative_hrefs(stored_types(updated), ctx), row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         for column, value in self.resource.on_update.items():
@@ -407,6 +418,58 @@ class ResourceService:
 
 
 _EMPTY: tuple[Any, ...] = (None, [], {}, "")
+
+
+# The root of every API version's paths: /tmf-api/<name>/<version>/<collection>/<id>.
+_API_ROOT = "/tmf-api/"
+
+
+def expand_hrefs(doc: Any, ctx: RequestContext, version: str) -> Any:
+    """`doc` with each relative href to one of our resources made absolute on `ctx`'s base URL,
+    in the reading `version` of the API it names (TMF621 v4 names a bill in TMF678 v4)."""
+    if isinstance(doc, list):
+        return [expand_hrefs(item, ctx, version) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out: JSON = {}
+    for key, value in doc.items():
+        if key == "href" and isinstance(value, str) and value.startswith(_API_ROOT):
+            out[key] = ctx.base_url.rstrip("/") + _in_version(value, version)
+        else:
+            out[key] = expand_hrefs(value, ctx, version)
+    return out
+
+
+def relative_hrefs(doc: Any, ctx: RequestContext) -> Any:
+    """`doc` with each href on our own base URL made relative to it, as references are stored."""
+    if isinstance(doc, list):
+        return [relative_hrefs(item, ctx) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    prefix = ctx.base_url.rstrip("/") + _API_ROOT
+    out: JSON = {}
+    for key, value in doc.items():
+        if key == "href" and isinstance(value, str) and value.startswith(prefix):
+            out[key] = value[len(prefix) - len(_API_ROOT) :]
+        else:
+            out[key] = relative_hrefs(value, ctx)
+    return out
+
+
+def _in_version(path: str, version: str) -> str:
+    name, _, rest = path[len(_API_ROOT) :].partition("/")
+    stored, _, tail = rest.partition("/")
+    if stored == version or (name, version) not in _served_roots():
+        return path
+    return f"{_API_ROOT}{name}/{version}/{tail}"
+
+
+@functools.cache
+def _served_roots() -> frozenset[tuple[str, str]]:
+    """(root name, version) of every API version the registry knows."""
+    from tmf_api.registry import api_versions  # the registry builds on the engine
+
+    return frozenset((v.name, v.version) for v in api_versions())
 
 
 def _without(doc: JSON, names: frozenset[str]) -> JSON:
