@@ -338,7 +338,10 @@ class DispatchProcess:
 
     def __enter__(self) -> DispatchProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tmf_api", "events", "dispatch", "--database-url", self.database_url],
+            [
+                sys.executable, "-m", "tmf_api", "events", "dispatch", "--database-url", self.database_url,
+                "--callback-allow-private",  # its listeners are on loopback
+            ],
             cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         return self
