@@ -165,6 +165,22 @@ PARALLEL_FIXES: dict[str, tuple[str, Callable[[Finding], bool]]] = {
 }
 
 
+# What schemathesis itself cannot do with a document (reported as errors, not findings): kept
+# visible in the report, not failing the run. (operation, start of the message) -> why.
+GENERATION_LIMITS: dict[tuple[str, str], str] = {
+    ("POST /productOrder", "Schema Error: Cannot generate an array with"): (
+        "TMF622 v5: productOrderItem is a recursive allOf (ProductOrder ∧ ProductOrder_FVO items); "
+        "hypothesis sometimes gives up on the demanded item, the schema itself is satisfiable"
+    ),
+}
+
+
+def generation_limit(error: str) -> str | None:
+    operation, _, message = error.partition(": ")
+    limits = GENERATION_LIMITS.items()
+    return next((why for (op, start), why in limits if op == operation and message.startswith(start)), None)
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str  # "5xx" | "own document"
