@@ -10,13 +10,15 @@ from tests.api.fuzzing import FuzzReport, generation_limit
 from tests.fixtures.server import running_server
 from tmf_api.registry import api_versions
 
+START_TIMEOUT_S = 240.0
 VERSIONS = [pytest.param(v, id=f"{v.api}-{v.version}") for v in api_versions()]
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(module_database_url: str) -> Iterator[str]:
     """A real server (a subprocess, as a partner sees it) on this module's database."""
-    with running_server(module_database_url) as base_url:
+    # generous: the suite starts it while the other worker keeps the second core busy
+    with running_server(module_database_url, timeout=START_TIMEOUT_S) as base_url:
         yield base_url
 
 
