@@ -117,6 +117,12 @@ def _query_keys(finding: Finding) -> list[str]:
     return [key for key, _ in parse_qsl(urlsplit(finding.uri).query, keep_blank_values=True)]
 
 
+def _summary(finding: Finding) -> str:
+    """What a schema failure says, without the schema and the value schemathesis quote after it."""
+    return finding.message.split("Validated against", 1)[0]
+
+
+_AT = ("type", "schemaLocation")
 _TICKET_VARCHARS = {"severity", "priority", "ticketType"}
 
 # Root causes another helper is fixing in parallel (issue 13), each with how a finding shows it.
@@ -148,15 +154,15 @@ PARALLEL_FIXES: dict[str, tuple[str, Callable[[Finding], bool]]] = {
     ),
     "@type/@schemaLocation checks": (
         "a client @type or @schemaLocation is stored and echoed unchecked",
-        lambda f: f.kind == "own document" and ("'@type'" in f.message or "'@schemaLocation'" in f.message),
+        lambda f: f.kind == "own document" and any(f"{q}@{n}{q}" in _summary(f) for q in "'\"" for n in _AT),
     ),
     "merge patch removing required attributes": (
         "a PATCH can remove a required attribute, and reads then violate the document",
-        lambda f: f.kind == "own document" and "is a required property" in f.message,
+        lambda f: f.kind == "own document" and "is a required property" in _summary(f),
     ),
     "PATCH date-time format checks": (
         "PATCH stores a malformed date-time, and reads then violate the document",
-        lambda f: f.kind == "own document" and "is not a 'date-time'" in f.message,
+        lambda f: f.kind == "own document" and "is not a \"date-time\"" in _summary(f).replace("'", '"'),
     ),
     "callback URL checks on hub POST": (
         "hub callbacks are not checked",

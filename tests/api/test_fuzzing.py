@@ -50,6 +50,10 @@ def _finding(
     return Finding(kind, "POST /x", "fuzzing", message or "HTTP 500", "curl …", uri, body)
 
 
+REQUIRED = 'Violates schema\n\n"productOrderItem" is a required property\n\nValidated against {"@type"}'
+OTHER = '"x" is not of type "integer"\nValidated against {"@type": 1}'
+
+
 @pytest.mark.parametrize(
     ("finding", "cause"),
     [
@@ -64,6 +68,11 @@ def _finding(
         (_finding(uri=BASE + "/x?description.regex=(a)"), "regex the database cannot run"),
         (_finding("own document", message="'productOrderItem' is a required property"),
          "merge patch removing required attributes"),
+        (_finding("own document", message='violates schema: "@type" is not one of\nValidated against'),
+         "@type/@schemaLocation checks"),
+        (_finding("own document", message=REQUIRED), "merge patch removing required attributes"),
+        (_finding("own document", message="'x' is not a 'date-time'"), "PATCH date-time format checks"),
+        (_finding("own document", message=OTHER), None),
         (_finding(body=b'{"quantity": 3}'), None),
         (_finding(uri=BASE + "/x?state=acknowledged"), None),
     ],
