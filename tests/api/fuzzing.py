@@ -36,9 +36,9 @@ from tmf_api.registry import ApiVersion, api_version
 from tmf_api.specs import load_document
 
 SEED = 622621678
-COVERAGE_CASES = 3  # per operation and generation mode (positive, negative)
-EXAMPLES = 2  # per operation, in the fuzzing phase; the stateful phase takes as many scenarios
-STATEFUL_STEPS = 4
+COVERAGE_CASES = 2  # per operation and generation mode (positive, negative)
+EXAMPLES = 1  # per operation, in the fuzzing phase; the stateful phase takes as many scenarios
+STATEFUL_STEPS = 3
 REQUEST_TIMEOUT_S = 20
 VERBOSE = False
 
@@ -171,6 +171,15 @@ PARALLEL_FIXES: dict[str, tuple[str, Callable[[Finding], bool]]] = {
 }
 
 
+# Operations left out of a run, by document source and path pattern, and why.
+OPERATIONS_OFF: dict[tuple[str, str], str] = {
+    ("official", "^/listener/"): (
+        "the client-side listeners take the same event bodies in both documents; generating the "
+        "official ones' deeply nested events costs most of a run's time, so they are fuzzed from ours only"
+    ),
+}
+
+
 # What schemathesis itself cannot do with a document (reported as errors, not findings): kept
 # visible in the report, not failing the run. (operation, start of the message) -> why.
 GENERATION_LIMITS: dict[tuple[str, str], str] = {
@@ -281,6 +290,9 @@ def run(
         assert reference is not None
         doc = official_document(version, reference, server_url)
     schema = schemathesis.openapi.from_dict(doc, config=_config(base_url, examples, seed))
+    for (off_source, pattern), _why in OPERATIONS_OFF.items():
+        if off_source == source:
+            schema = schema.exclude(path_regex=pattern)
     report = FuzzReport()
     started = time.monotonic()
     seen: set[tuple[str, str, str]] = set()
