@@ -8,10 +8,12 @@ against a real server (tests/fixtures/server.py) and collects two kinds of findi
   schemathesis itself when the requests come from our document, and by validating every recorded
   answer against our document's operation when they come from the official one.
 
-Runs are deterministic (fixed seed, derandomized generation) and bounded (``max-examples`` per
-operation in the fuzzing and stateful phases; the examples and coverage phases enumerate what the
-document defines). ``python -m tests.api.fuzzing TMF622 v5 own --examples 200`` runs one locally
-with more examples and prints every finding.
+Runs are deterministic (fixed seed, derandomized generation) and bounded: ``max-examples`` per
+operation in the fuzzing and stateful phases, the documents' own examples, and the first
+COVERAGE_CASES of schemathesis' coverage cases per operation and mode (the whole coverage phase
+enumerates thousands of cases per request body).
+``python -m tests.api.fuzzing TMF622 v5 own --examples 200`` runs one locally with more examples
+and prints every finding.
 """
 
 from __future__ import annotations
