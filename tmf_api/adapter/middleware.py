@@ -19,6 +19,7 @@ import logging
 import math
 import re
 import traceback
+import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -170,8 +171,17 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
 def _check_target(scope: Scope) -> None:
     """NUL in the path or the query: PostgreSQL text cannot hold it, so neither database gets it."""
     query: bytes = scope.get("query_string", b"")
-    if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
-        raise RequestRefused(400, "The request target holds a NUL character")
+    if "\x00" in scope.get("path", ""):
+        raise RequestRefused(400, "The request path holds a NUL character")
+    if b"%00" in query or b"\x00" in query:
+        # Name the parameter, as every other refused filter value does.
+        names = [
+            name
+            for name, value in urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            if "\x00" in name or "\x00" in value
+        ]
+        where = f"Query parameter {names[0]!r}" if names else "The query"
+        raise RequestRefused(400, f"{where}: the value must not contain NUL characters")
 
 
 class AllowIndex:
