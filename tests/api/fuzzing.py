@@ -127,9 +127,8 @@ def _summary(finding: Finding) -> str:
 _AT = ("type", "schemaLocation")
 _TICKET_VARCHARS = {"severity", "priority", "ticketType"}
 
-# Root causes another helper is fixing in parallel (issue 13), each with how a finding shows it.
-# A run whose findings all have one of these causes is an expected failure naming them; once those
-# fixes are merged, the lead deletes the rows and the runs must pass outright.
+# Root causes fuzzing found before they were fixed (issue 13), each with how a finding shows it:
+# a finding that shows one again says which in the failure, so a regression is named at once.
 PARALLEL_FIXES: dict[str, tuple[str, Callable[[Finding], bool]]] = {
     "empty parameter name": ("GET …?=x is an IndexError", lambda f: "" in _query_keys(f)),
     "invalid UTF-8 body": ("a body that is not UTF-8 is a 500", _not_utf8),
@@ -213,7 +212,7 @@ class Finding:
 
     @property
     def cause(self) -> str | None:
-        """The root cause, among those being fixed in parallel (PARALLEL_FIXES), this finding shows."""
+        """The known root cause (PARALLEL_FIXES) this finding shows, if any."""
         return next((cause for cause, (_, shows) in PARALLEL_FIXES.items() if shows(self)), None)
 
 
