@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from tmf_api.errors import error_body
 
@@ -170,8 +171,13 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
 def _check_target(scope: Scope) -> None:
     """NUL in the path or the query: PostgreSQL text cannot hold it, so neither database gets it."""
     query: bytes = scope.get("query_string", b"")
-    if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
-        raise RequestRefused(400, "The request target holds a NUL character")
+    if "\x00" in scope.get("path", ""):
+        raise RequestRefused(400, "The request path holds a NUL character")
+    if b"%00" in query or b"\x00" in query:
+        for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in key or "\x00" in value:
+                raise RequestRefused(400, f"Query parameter {key[:100]!r} holds a NUL character")
+        raise RequestRefused(400, "The query holds a NUL character")
 
 
 class AllowIndex:
