@@ -108,7 +108,7 @@ class Settings:
     # file for all of them anyway. Measured in bench/README.md.
     sqlite_cache_size: int = setting(
         512, "KiB of page cache per SQLite connection (the OS caches the file as well)",
-        group=DATABASE, minimum=64,
+        group=DATABASE, minimum=1,
     )
     # Paging (TMF630): a list without `limit` returns at most `default_limit` items, and no
     # request gets more than `max_limit`.

@@ -87,9 +87,9 @@ def test_verdict_fails_on_an_unexplained_finding_and_names_it() -> None:
         verdict(report)
 
 
-def test_verdict_is_an_expected_failure_when_every_finding_is_being_fixed() -> None:
+def test_a_known_root_cause_fails_the_run_and_is_named() -> None:
     report = FuzzReport(requests=3, findings=[_finding(body=b"\xff")])
-    with pytest.raises(pytest.xfail.Exception, match="invalid UTF-8 body"):
+    with pytest.raises(AssertionError, match="known root cause: invalid UTF-8 body"):
         verdict(report)
 
 
