@@ -285,3 +285,31 @@ def test_serve_with_workers_serves_from_each_and_delivers_each_event_once(
                 os.kill(pid, signal.SIGKILL)
         listener.close()
         outbox.close()
+
+
+def test_access_log_lines_keep_the_path_but_not_the_query() -> None:
+    """Filter values are a partner's data (names, phone numbers): never in the access log."""
+    import logging
+    import logging.config
+
+    from tmf_api.cli import access_log_config
+
+    logging.config.dictConfig(access_log_config())
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    access = logging.getLogger("uvicorn.access")
+    keep = Keep()
+    for handler in access.handlers:
+        for log_filter in handler.filters:
+            keep.addFilter(log_filter)
+    access.addHandler(keep)
+    try:
+        path = "/tmf-api/productOrderingManagement/v5/productOrder?relatedParty.name=张伟&x=13800138000"
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", path, "1.1", 200)
+    finally:
+        access.removeHandler(keep)
+    assert records == ['127.0.0.1:5 - "GET /tmf-api/productOrderingManagement/v5/productOrder HTTP/1.1" 200']
