@@ -325,6 +325,7 @@ def test_collections_compile_to_exists_on_the_child_table(ticket_parts: tuple[An
         ("name.regex", "(.*){256}x", "repetition counts above 255"),
         ("name.regex", "(a)\\1", "not supported"),
         ("name.regex", "\\pL", "not supported"),
+        ("name.regex", "\\bfault\\b", "'\\b' is not supported"),  # RE2: word boundary; PG: backspace
         ("name.regex", "x" * 257, "longer than 256 characters"),
         ("note.text.regex", "(?i)call", "flag groups are not supported"),
         ("attachment.validFor.startDateTime.gt", "soon", "must be an ISO 8601 date-time"),

@@ -69,8 +69,10 @@ MAX_REGEX_EXPANSION = 1000
 _ISO_DATETIME_PG = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
 _SQLITE_INSTANT = "%Y-%m-%dT%H:%M:%f"
 _COUNT = re.compile(r"\{(\d+)(,(\d*))?\}")
-# Escapes RE2 knows and PostgreSQL does not (or reads otherwise): Unicode classes, \Q…\E, \C, \z.
-_PG_MISSING_ESCAPES = frozenset("pPQECz")
+# Escapes RE2 knows and PostgreSQL does not (or reads otherwise): Unicode classes, \Q…\E, \C, \z,
+# and \b / \B, word boundaries in RE2 but backspace and backslash in PostgreSQL (whose word
+# boundaries, \m \M \y, RE2 lacks): refused, so that one filter finds the same on both.
+_PG_MISSING_ESCAPES = frozenset("pPQECzbB")
 
 
 def _skip_class(pattern: str, start: int) -> int:
