@@ -3,6 +3,8 @@ without HTTP: TMF621 v5 trouble tickets, whose lifecycle the plain engine enforc
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sid_model.db import make_engine, upgrade
 from tests.api.test_tmf621 import ticket_v5
+from tmf_api.engine import resource
 from tmf_api.engine.patch import JSON_PATCH, MERGE_PATCH
 from tmf_api.engine.query import Condition, Op, Query, SortKey
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService
@@ -61,7 +64,13 @@ def _error(call: Any) -> TMFError:
     return raised.value
 
 
-def test_create_fills_the_server_owned_attributes(engine: Engine) -> None:
+def test_create_fills_the_server_owned_attributes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clock that moves on every reading: the write's stamps must still be one instant.
+    ticks = itertools.count()
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    monkeypatch.setattr(resource, "utcnow", lambda: start + dt.timedelta(milliseconds=next(ticks)))
     created = engine.create("no dial tone", id="chosen-by-client", status="closed")
     assert created["id"] != "chosen-by-client"  # server-owned: ignored on create
     assert created["href"] == f"{HREF}/{created['id']}"

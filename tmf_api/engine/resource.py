@@ -265,8 +265,10 @@ class ResourceService:
         type_column = self.node.column_for("@type")
         if type_column is not None and getattr(row, type_column.column) is None:
             setattr(row, type_column.column, self.schema.type_name)
+        # One instant per write: creationDate and lastUpdate of a new resource are equal.
+        now = utcnow()
         for column, value in (self.resource.on_create | self.resource.scope).items():
-            setattr(row, column, utcnow() if value == "$now" else value)
+            setattr(row, column, now if value == "$now" else value)
         if self.rules.prepare is not None:
             self.rules.prepare(self, session, row, body)
         session.add(row)
@@ -371,8 +373,9 @@ class ResourceService:
             build(self.node, relative_hrefs(stored_types(updated), ctx), row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
+        now = utcnow()
         for column, value in self.resource.on_update.items():
-            setattr(row, column, utcnow() if value == "$now" else value)
+            setattr(row, column, now if value == "$now" else value)
         session.flush()
         state_attribute = self.resource.state_attribute or ""
         if old_state != self.state_of(row):
