@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, MetaData, String
+from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +84,15 @@ class Extensible:
     at_schema_location: Mapped[str | None] = mapped_column("at_schema_location", String(500))
     # Attributes the mapping does not place in a column: kept as sent, returned unchanged.
     extension: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Rendered:
+    """A root entity that keeps the documents its API versions render beside its queryable columns
+    (tmf_api.engine.rendered), so that reads need neither its child rows nor the mapping. Deferred:
+    writes load the row for its columns, not for these."""
+
+    rendered_v4: Mapped[str | None] = mapped_column(Text, deferred=True)
+    rendered_v5: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class Identified:

@@ -11,14 +11,14 @@ import decimal
 from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, extension_gin_index
+from sid_model.base import Base, Extensible, Identified, Rendered, extension_gin_index
 from sid_model.common import RelatedParty, children
 
 Money = Numeric(18, 2)
 Rate = Numeric(7, 4)
 
 
-class BillCycle(Base, Identified, Extensible):
+class BillCycle(Base, Identified, Extensible, Rendered):
     """When an account is billed: billing, charge, credit, mailing and due dates (TMF678 v5)."""
 
     __tablename__ = "bill_cycle"
@@ -32,7 +32,7 @@ class BillCycle(Base, Identified, Extensible):
     payment_due_date: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CustomerBill(Base, Identified, Extensible):
+class CustomerBill(Base, Identified, Extensible, Rendered):
     """A bill for one billing account: the sum of its applied rates, with tax (SID CustomerBill)."""
 
     __tablename__ = "customer_bill"
@@ -65,7 +65,7 @@ class CustomerBillRelatedParty(RelatedParty, owner=CustomerBill, key="bill_pk"):
     """A party the bill concerns (the account holder, the payer …)."""
 
 
-class AppliedCustomerBillingRate(Base, Identified, Extensible):
+class AppliedCustomerBillingRate(Base, Identified, Extensible, Rendered):
     """One charge applied to a billing account (a product's one-time or recurring price), billed once."""
 
     __tablename__ = "applied_customer_billing_rate"
@@ -93,7 +93,7 @@ class AppliedCustomerBillingRate(Base, Identified, Extensible):
     product_order_item_id: Mapped[str | None] = mapped_column(String(100))
 
 
-class CustomerBillOnDemand(Base, Identified, Extensible):
+class CustomerBillOnDemand(Base, Identified, Extensible, Rendered):
     """A request to bill an account now rather than at its cycle's date (a task)."""
 
     __tablename__ = "customer_bill_on_demand"

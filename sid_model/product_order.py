@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
+from sid_model.base import Base, Extensible, Identified, Positioned, Rendered, extension_gin_index
 from sid_model.common import ExternalIdentifier, Note, RelatedEntity, RelatedParty, children
 
 
-class ProductOrder(Base, Identified, Extensible):
+class ProductOrder(Base, Identified, Extensible, Rendered):
     """A customer's request to provide, change or cease products (SID ProductOrder).
 
     The resource's own href is not stored: it is rendered from the base URL the client used and
@@ -103,7 +103,7 @@ class ProductOrderChannel(RelatedEntity, owner=ProductOrder, key="order_pk", suf
     """
 
 
-class CancelProductOrder(Base, Identified, Extensible):
+class CancelProductOrder(Base, Identified, Extensible, Rendered):
     """A request to cancel a ProductOrder, processed as a task (SID Product Order ABE)."""
 
     __tablename__ = "cancel_product_order"

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
+from sid_model.base import Base, Extensible, Identified, Positioned, Rendered, extension_gin_index
 from sid_model.common import Child, ExternalIdentifier, Note, RelatedEntity, RelatedParty, children
 
 
-class TroubleTicket(Base, Identified, Extensible):
+class TroubleTicket(Base, Identified, Extensible, Rendered):
     """A problem a customer reports (故障报修, 投诉, 计费争议 …), tracked to resolution."""
 
     __tablename__ = "trouble_ticket"
@@ -70,7 +70,7 @@ class TroubleTicketStatusChange(
     change_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class TroubleTicketSpecification(Base, Identified, Extensible):
+class TroubleTicketSpecification(Base, Identified, Extensible, Rendered):
     """A kind of trouble ticket and the characteristics it carries (TMF621 v5)."""
 
     __tablename__ = "trouble_ticket_specification"

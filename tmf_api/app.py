@@ -32,6 +32,7 @@ from tmf_api.adapter.middleware import (
 )
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.delivery import Dispatcher
+from tmf_api.engine import rendered
 from tmf_api.engine.events import PENDING_FLAG, EventHub
 from tmf_api.engine.resource import ApiRuntime
 from tmf_api.registry import ApiVersion, api_versions, load_mapping, manifest, rules
@@ -177,8 +178,12 @@ def create_app(settings: Settings) -> Application:
     # Connexion's validators log each refused body with the error, which quotes the value.
     logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
     engine = make_engine(settings.database_url, **settings.engine_options())
-    sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
     runtimes = build_runtimes(settings)
+    # Writes through these sessions keep the rendered forms of every version served here.
+    renderers = rendered.renderers(s for r in runtimes for s in r.services.values())
+    sessions: sessionmaker[Session] = sessionmaker(
+        engine, expire_on_commit=False, info={rendered.RENDERERS: renderers}
+    )
     EventHub(runtimes, settings.base_url)
     dispatcher = Dispatcher(sessions, settings)
 

@@ -48,10 +48,26 @@ def _pop_path(doc: JSON, path: tuple[str, ...]) -> Any:
     return value
 
 
+def _jsonb_order(key: str) -> tuple[int, bytes]:
+    encoded = key.encode()
+    return len(encoded), encoded
+
+
+def _canonical(value: Any) -> Any:
+    """A copy of a JSON value with object members in PostgreSQL's JSONB order (shorter keys first,
+    then bytewise): what a row shows does not depend on whether it was read back from JSONB."""
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value, key=_jsonb_order)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
 def _merge_missing(into: JSON, extra: JSON) -> None:
-    for key, value in extra.items():
+    for key in sorted(extra, key=_jsonb_order):
+        value = extra[key]
         if key not in into:
-            into[key] = copy_json(value)
+            into[key] = _canonical(value)
         elif isinstance(into[key], dict) and isinstance(value, dict):
             _merge_missing(into[key], value)
 

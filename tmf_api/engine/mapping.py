@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,6 +221,7 @@ class ApiMapping:
     lifecycles: dict[str, Lifecycle] = field(default_factory=dict)
     # The version whose event names this one sends when its own document defines none.
     events_from: str | None = None
+    source: str = ""  # the raw mapping it was parsed from, as JSON
 
     @property
     def base_path(self) -> str:
@@ -392,7 +394,15 @@ def parse_mapping(
         if path not in resources:
             raise ValueError(f"events named for unknown resource {path!r}")
     return ApiMapping(
-        raw["api"], raw["version"], raw["name"], resources, nodes, lifecycles, raw.get("events_from")
+        raw["api"],
+        raw["version"],
+        raw["name"],
+        resources,
+        nodes,
+        lifecycles,
+        raw.get("events_from"),
+        # What the documents are rendered from, for the rendered forms' fingerprint.
+        source=json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sid_model.base import Base
 from tmf_api.engine import patch as patching
+from tmf_api.engine import rendered
 from tmf_api.engine.document import JSON, build, copy_json, render
 from tmf_api.engine.mapping import ApiMapping, Lifecycle, Reference, ResourceMapping
 from tmf_api.engine.query import Query
@@ -103,6 +104,11 @@ class ApiRuntime:
     def base_path(self) -> str:
         return self.mapping.base_path
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """What renders this version's documents (tmf_api.engine.rendered)."""
+        return rendered.fingerprint(self.mapping.source, self.spec, self.peer_specs)
+
     def notify(self, session: Session, change: Change) -> None:
         change.api = self.mapping.api
         for listener in self.change_listeners:
@@ -130,6 +136,21 @@ class ResourceService:
         self.rules = Rules()
 
     # -- derived once ------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return self.runtime.mapping.version
+
+    @property
+    def fingerprint(self) -> str:
+        return self.runtime.fingerprint
+
+    @cached_property
+    def _rendered_column(self) -> Any:
+        """The column holding this version's rendered form, if the resource keeps one."""
+        if self.resource.scope or not rendered.is_rendered(self.entity):
+            return None
+        return getattr(self.entity, rendered.column(self.version), None)
+
     @property
     def server_owned(self) -> frozenset[str]:
         return self.resource.server_owned
@@ -191,6 +212,15 @@ class ResourceService:
         doc = self.rendered(row, ctx)
         present_types(doc, self.schema, self.peer_schemas, fill=self.runtime.fill_types)
         return doc
+
+    def representation(self, row: Any, ctx: RequestContext, document: JSON | None = None) -> JSON:
+        """What a GET answers for `row` now (its rendered form when it has a current one), for
+        preconditions on it: an If-Match names the tag of that representation."""
+        if self._rendered_column is not None:
+            doc = rendered.read(self, getattr(row, self._rendered_column.key), ctx.base_url)
+            if doc is not None:
+                return doc
+        return document if document is not None else self.document(row, ctx)
 
     def check_types(self, doc: JSON) -> None:
         problem = check_types(doc, self.schema)
@@ -315,6 +345,14 @@ class ResourceService:
 
     def retrieve(self, session: Session, id_: str, query: Query, ctx: RequestContext) -> JSON:
         self.check_fields(query.fields)
+        form = self._rendered_column
+        if form is not None:
+            found = session.execute(self.scoped(select(form).where(self.entity.id == id_))).first()
+            if found is None:
+                raise not_found(self.schema.name or self.resource.path, id_)
+            doc = rendered.read(self, found[0], ctx.base_url)
+            if doc is not None:
+                return self.project(doc, query.fields)
         return self.project(self.document(self._load(session, id_), ctx), query.fields)
 
     def list(self, session: Session, query: Query, ctx: RequestContext) -> tuple[list[JSON], int]:
@@ -331,9 +369,24 @@ class ResourceService:
             stmt = stmt.where(where)
         total = session.scalar(count_stmt) or 0
         # The primary key breaks ties so that pages never overlap or skip.
-        stmt = stmt.order_by(*order, self.entity.pk).offset(query.offset).limit(limit)
-        rows = session.scalars(stmt).all()
-        return [self.project(self.document(row, ctx), query.fields) for row in rows], total
+        order = [*order, self.entity.pk]
+        form = self._rendered_column
+        if form is None:
+            rows = session.scalars(stmt.order_by(*order).offset(query.offset).limit(limit)).all()
+            return [self.project(self.document(row, ctx), query.fields) for row in rows], total
+        # The page's rendered forms; rows without a current one are loaded and rendered.
+        page = stmt.with_only_columns(self.entity.pk, form).order_by(*order).offset(query.offset).limit(limit)
+        found = session.execute(page).all()
+        docs = [rendered.read(self, text, ctx.base_url) for _, text in found]
+        missing = [pk for (pk, _), doc in zip(found, docs, strict=True) if doc is None]
+        if missing:
+            fetched = session.scalars(select(self.entity).where(self.entity.pk.in_(missing)))
+            loaded = {row.pk: row for row in fetched}
+            docs = [
+                doc if doc is not None else self.document(loaded[pk], ctx)
+                for (pk, _), doc in zip(found, docs, strict=True)
+            ]
+        return [self.project(doc, query.fields) for doc in docs if doc is not None], total
 
     def patch(
         self,
@@ -349,7 +402,7 @@ class ResourceService:
         # version's form), so it is validated as this version's resource, whichever wrote it.
         current = self.document(row, ctx)
         if precondition is not None:
-            precondition(current)
+            precondition(self.representation(row, ctx, current))
         touched = patching.top_level_names(media_type, body) & self.not_patchable
         if touched:
             raise bad_request(
@@ -449,7 +502,7 @@ class ResourceService:
     ) -> None:
         row = self._load(session, id_, for_update=True)
         if precondition is not None and ctx is not None:
-            precondition(self.document(row, ctx))
+            precondition(self.representation(row, ctx))
         self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()

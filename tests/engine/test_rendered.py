@@ -1,0 +1,137 @@
+"""Rendered forms (tmf_api/engine/rendered.py): reads serve what every write left beside the row,
+and what is left is always what the row renders now, whoever wrote it; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sid_model.db import make_engine
+from sid_model.product_order import ProductOrder, ProductOrderItem
+from tests.api.test_tmf621 import V4 as TICKETS_V4
+from tests.api.test_tmf621 import V5 as TICKETS_V5
+from tests.api.test_tmf621 import ticket_v4, ticket_v5
+from tests.api.test_tmf622 import V4, V5, order_v4, order_v5
+from tests.api.test_tmf678 import V4 as BILLS_V4
+from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
+from tests.fixtures.app import CheckedClient
+from tmf_api.engine import rendered
+from tmf_api.engine.resource import ApiRuntime, ResourceService
+
+MERGE = {"Content-Type": "application/merge-patch+json"}
+
+
+def _services(client: CheckedClient) -> list[ResourceService]:
+    runtimes: list[ApiRuntime] = client.app.runtimes  # type: ignore[attr-defined]
+    return [s for r in runtimes for s in r.services.values() if s._rendered_column is not None]
+
+
+def _patch(client: CheckedClient, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.patch(url, content=json.dumps(body), headers=MERGE)
+    assert response.status_code == 200, response.text
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def _session(client: CheckedClient) -> Session:
+    return Session(make_engine(client.database_url), expire_on_commit=False)
+
+
+def test_every_form_is_what_its_row_renders_now_after_every_kind_of_write(api_client: CheckedClient) -> None:
+    # Writes of every kind: creates in both versions, patches, a cancellation (a rule changing
+    # another root), an order completed into rates and a bill (billing creating roots), a ticket
+    # moving through its lifecycle, and a bill patched.
+    orders = [api_client.post(f"{V4}/productOrder", json=order_v4("forms")).json()]
+    orders.append(api_client.post(f"{V5}/productOrder", json=order_v5("forms")).json())
+    _patch(api_client, f"{V5}/productOrder/{orders[0]['id']}", {"description": "changed through v5"})
+    _patch(api_client, f"{V4}/productOrder/{orders[1]['id']}", {"state": "inProgress"})
+    cancel = {"productOrder": {"id": orders[1]["id"]}, "cancellationReason": "客户申请取消"}
+    assert api_client.post(f"{V4}/cancelProductOrder", json=cancel).status_code == 201
+    account = new_account()
+    complete_order(api_client, account, [price("5G套餐月费", "recurring", "128.00")])
+    bill = bill_on_demand(api_client, BILLS_V4, account)["customerBill"]
+    _patch(api_client, f"{BILLS_V4}/customerBill/{bill['id']}", {"state": "validated"})
+    ticket = api_client.post(f"{TICKETS_V4}/troubleTicket", json=ticket_v4("forms")).json()
+    _patch(api_client, f"{TICKETS_V5}/troubleTicket/{ticket['id']}", {"status": "inProgress"})
+    api_client.post(f"{TICKETS_V5}/troubleTicket", json=ticket_v5("forms"))
+
+    checked: dict[str, int] = {}
+    with _session(api_client) as session:
+        for service in _services(api_client):
+            column = rendered.column(service.version)
+            for row in session.scalars(select(service.entity)):
+                stored = getattr(row, column)
+                assert stored is not None, f"{service.entity.__name__} {row.id}: no {column}"
+                assert stored == rendered.form_of(service, row), (
+                    f"{service.entity.__name__} {row.id} {column}"
+                )
+                key = f"{service.entity.__name__} {service.version}"
+                checked[key] = checked.get(key, 0) + 1
+    # Every kind of root was written and checked in both versions.
+    kinds = {"ProductOrder", "CancelProductOrder", "TroubleTicket", "CustomerBill"}
+    kinds |= {"AppliedCustomerBillingRate", "CustomerBillOnDemand"}
+    assert {f"{k} {v}" for k in kinds for v in ("v4", "v5")} <= set(checked), checked
+
+
+def test_reads_serve_the_stored_form_unless_something_else_rendered_it(api_client: CheckedClient) -> None:
+    order = api_client.post(f"{V5}/productOrder", json=order_v5("served")).json()
+    stored: dict[str, Any] = {}
+    with _session(api_client) as session:
+        row = session.scalars(select(ProductOrder).where(ProductOrder.id == order["id"])).one()
+        stored = {"v4": row.rendered_v4, "v5": row.rendered_v5}
+    service = next(s for s in _services(api_client) if s.entity is ProductOrder and s.version == "v5")
+    assert stored["v5"].startswith(service.fingerprint)
+
+    def put(text: str) -> None:
+        with _session(api_client) as session, session.begin():
+            session.execute(
+                update(ProductOrder).where(ProductOrder.id == order["id"]).values(rendered_v5=text)
+            )
+
+    # A form marked as this server's is what GET and the list answer: they do not render the row.
+    put(stored["v5"].replace('"description":"served"', '"description":"from the form"'))
+    assert api_client.get(f"{V5}/productOrder/{order['id']}").json()["description"] == "from the form"
+    listed = api_client.get(f"{V5}/productOrder", params={"id": order["id"]}).json()
+    assert [o["description"] for o in listed] == ["from the form"]
+    assert api_client.get(f"{V4}/productOrder/{order['id']}").json()["description"] == "served"
+    # One rendered by something else (another mapping, document or engine) is not served.
+    put("0123456789abcdef|" + stored["v5"].partition("|")[2].replace('"served"', '"stale"'))
+    assert api_client.get(f"{V5}/productOrder/{order['id']}").json() == order
+    listed = api_client.get(f"{V5}/productOrder", params={"id": order["id"]}).json()
+    assert listed == [order]
+
+
+def test_a_write_outside_the_application_clears_the_forms(api_client: CheckedClient) -> None:
+    order = api_client.post(f"{V4}/productOrder", json=order_v4("outside")).json()
+    with _session(api_client) as session, session.begin():
+        row = session.scalars(select(ProductOrder).where(ProductOrder.id == order["id"])).one()
+        row.items[0].quantity = 7  # a child row, through its root
+    with _session(api_client) as session:
+        row = session.scalars(select(ProductOrder).where(ProductOrder.id == order["id"])).one()
+        assert (row.rendered_v4, row.rendered_v5) == (None, None)
+    for base in (V4, V5):
+        assert (
+            api_client.get(f"{base}/productOrder/{order['id']}").json()["productOrderItem"][0]["quantity"]
+            == 7
+        )
+    _patch(api_client, f"{V5}/productOrder/{order['id']}", {"description": "rendered again"})
+    with _session(api_client) as session:
+        row = session.scalars(select(ProductOrder).where(ProductOrder.id == order["id"])).one()
+        assert row.rendered_v4 is not None and row.rendered_v5 is not None
+
+
+def test_a_child_changed_without_its_root_is_refused(api_client: CheckedClient) -> None:
+    order = api_client.post(f"{V5}/productOrder", json=order_v5("orphan")).json()
+    with _session(api_client) as session, session.begin():
+        pk = session.scalars(select(ProductOrder.pk).where(ProductOrder.id == order["id"])).one()
+        item = session.scalars(select(ProductOrderItem).where(ProductOrderItem.order_pk == pk)).first()
+        assert item is not None
+        item.quantity = 9
+        with pytest.raises(RuntimeError, match="ProductOrderItem changed without the ProductOrder"):
+            session.flush()
+        session.rollback()
+    assert api_client.get(f"{V5}/productOrder/{order['id']}").json()["productOrderItem"][0]["quantity"] == 1
