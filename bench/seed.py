@@ -166,9 +166,17 @@ def reset_schema(url: str) -> None:
 
 
 def _rows(
-    rng: random.Random, now: dt.datetime, start: int, stop: int, sample: list[str]
+    rng: random.Random,
+    now: dt.datetime,
+    start: int,
+    stop: int,
+    sample: list[str],
+    pieces: list[tuple[str, str]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The rows of orders `start` … `stop - 1` and their children, per table key."""
+    """The rows of orders `start` … `stop - 1` and their children, per table key; with the
+    pieces of `form_template()`, each order with its v5 rendered form."""
+    from tmf_api.engine.mapping import format_datetime
+
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLE_KEYS}
     summary = item_action_summary()
     for pk in range(start, stop):
@@ -203,6 +211,20 @@ def _rows(
                 "item_actions": summary.mask_of(actions),
             }
         )
+        if pieces is not None:
+            order = rows["order"][-1]
+            values = {
+                "id": id_, "state": order["state"], "category": order["category"],
+                "description": order["description"], "priority": order["priority"],
+                "account": order["billing_account_id"], "party": f"CUST-{pk % 100000:06d}",
+                "customer": customer, "ext": f"YYT-{pk:08d}", "action1": actions[0], "action2": actions[1],
+                "offering1": first[0], "name1": first[1], "offering2": second[0], "name2": second[1],
+                "price1": price_form(first), "price2": price_form(second),
+                "created": format_datetime(created),
+                "expected": format_datetime(order["expected_completion_date"]),
+                "requested": format_datetime(order["requested_completion_date"]),
+            }  # fmt: skip
+            order["rendered_v5"] = fill_form(pieces, values)
         for position, offering in enumerate((first, second)):
             rows["item"].append(
                 {
@@ -273,6 +295,96 @@ def _rows(
 
 TABLE_KEYS = ("order", "item", "party", "note", "ext")
 
+# The TMF622 v5 rendered form (tmf_api.engine.rendered) of a seeded order is written with the row, so
+# that the server reads pages as it would after its own writes. It comes from the engine itself: a
+# prototype order whose varying values are the markers below is rendered once, and each order's form
+# is that text with its own values put in (in Python for SQLite, in SQL for PostgreSQL).
+# check_forms() compares seeded forms with what the engine renders.
+_CREATED = dt.datetime(2001, 1, 1, 1, 1, 1, tzinfo=dt.UTC)
+MARKERS = (
+    "id", "state", "category", "description", "priority", "account", "party", "customer", "ext",
+    "action1", "action2", "offering1", "name1", "offering2", "name2", "price1", "price2",
+)  # fmt: skip
+DATES = {"created": _CREATED, "expected": _CREATED + dt.timedelta(days=3)}
+DATES["requested"] = _CREATED + dt.timedelta(days=7)
+
+
+def _marker(name: str) -> str:
+    return f"\u27e6{name}\u27e7"
+
+
+def order_form_service() -> Any:
+    """The TMF622 v5 productOrder service as `tmf serve` builds it (its fingerprint included)."""
+    from tmf_api.app import build_runtimes
+    from tmf_api.settings import Settings
+
+    runtime = next(
+        r for r in build_runtimes(Settings()) if r.mapping.api == "TMF622" and r.mapping.version == "v5"
+    )
+    return runtime.services["productOrder"]
+
+
+def form_template() -> list[tuple[str, str]]:
+    """The prototype's form cut at its markers: [(text, marker or date name or "")]."""
+    from tmf_api.engine import rendered
+    from tmf_api.engine.mapping import format_datetime
+
+    m = _marker
+    rows = _rows(random.Random(0), _CREATED, 1, 2, [])
+    order = rows["order"][0] | {
+        "id": m("id"), "state": m("state"), "category": m("category"), "description": m("description"),
+        "priority": m("priority"), "billing_account_id": m("account"), "order_date": DATES["created"],
+        "expected_completion_date": DATES["expected"], "requested_completion_date": DATES["requested"],
+    }  # fmt: skip
+    row = ProductOrder(**order)
+    for n, item in enumerate(rows["item"], start=1):
+        values = item | {"action": m(f"action{n}"), "product_offering_id": m(f"offering{n}")}
+        values |= {"product_offering_name": m(f"name{n}"), "extension": {"itemPrice": m(f"price{n}")}}
+        row.items.append(ProductOrderItem(**values))
+    party = rows["party"][0] | {"party_id": m("party"), "party_name": m("customer")}
+    row.related_parties.append(ProductOrderRelatedParty(**party))
+    row.notes.append(ProductOrderNote(**(rows["note"][0] | {"date": DATES["created"]})))
+    ext = rows["ext"][0] | {"identifier": m("ext")}
+    row.external_identifiers.append(ProductOrderExternalIdentifier(**ext))
+    text = rendered.form_of(order_form_service(), row)
+    cuts = {m(name): name for name in MARKERS}
+    cuts |= {f'"{m(f"price{n}")}"': f"price{n}" for n in (1, 2)}  # a JSON value, not a string
+    cuts |= {format_datetime(when): name for name, when in DATES.items()}
+    pieces: list[tuple[str, str]] = []
+    rest = text
+    while rest:
+        found = [(rest.find(cut), cut) for cut in cuts if cut in rest]
+        if not found:
+            pieces.append((rest, ""))
+            break
+        at, cut = min(found)
+        pieces.append((rest[:at], cuts[cut]))
+        rest = rest[at + len(cut) :]
+    return pieces
+
+
+def price_form(offering: tuple[str, str, str]) -> str:
+    """An item's itemPrice as a form holds it (members in the order the engine renders them)."""
+    from tmf_api.engine.document import _canonical
+
+    return json.dumps(_canonical(_price(offering)), ensure_ascii=False, separators=(",", ":"))
+
+
+def fill_form(pieces: list[tuple[str, str]], values: dict[str, str]) -> str:
+    return "".join(text + (values[name] if name else "") for text, name in pieces)
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_form(pieces: list[tuple[str, str]], values: dict[str, str]) -> str:
+    """The SQL expression of a form: the pieces as literals, each marker's value an expression."""
+    return " || ".join(
+        part for text, name in pieces for part in (_sql_literal(text), f"({values[name]})" if name else "")
+        if part
+    )
+
 
 def _tables() -> dict[str, Table]:
     return {
@@ -329,10 +441,38 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
     bits = "ARRAY[" + ", ".join(str(summary.mask_of([a])) for a in ACTIONS) + "]"
     action_bits = f"({bits})[1 + abs(hashint4(%(key)s)) %% {len(ACTIONS)}]"
     when = created % {"now": f"'{stamp}'", "span": SEED_DAYS * 86400}
+    iso = "to_char(%s, 'YYYY-MM-DD\"T\"HH24:MI:SS\".000Z\"')"
+    price_texts = "ARRAY[" + ", ".join(_sql_literal(price_form(o)) for o in OFFERINGS) + "]"
+    form = sql_form(
+        form_template(),
+        {
+            "id": "md5('order-' || g)::uuid::text",
+            "state": pick % {"arr": _pg_array(STATES), "key": "g", "n": len(STATES)},
+            "category": f"({_pg_array(CATEGORIES)})[1 + g % {len(CATEGORIES)}]",
+            "description": f"'营业厅受理：' || {customer} || '办理' || ({names})[1 + {first}] || '及' || "
+            f"({names})[1 + {second}]",
+            "priority": pick % {"arr": _pg_array(PRIORITIES), "key": "g + 5", "n": len(PRIORITIES)},
+            "account": "'BA-' || lpad((g % 50000)::text, 6, '0')",
+            "party": "'CUST-' || lpad((g % 100000)::text, 6, '0')",
+            "customer": customer,
+            "ext": "'YYT-' || lpad(g::text, 8, '0')",
+            "action1": pick % {"arr": _pg_array(ACTIONS), "key": "2 * g + 0 + 3000017", "n": len(ACTIONS)},
+            "action2": pick % {"arr": _pg_array(ACTIONS), "key": "2 * g + 1 + 3000017", "n": len(ACTIONS)},
+            "offering1": f"({ids})[1 + {first}]",
+            "name1": f"({names})[1 + {first}]",
+            "offering2": f"({ids})[1 + {second}]",
+            "name2": f"({names})[1 + {second}]",
+            "price1": f"({price_texts})[1 + {first}]",
+            "price2": f"({price_texts})[1 + {second}]",
+            "created": iso % when,
+            "expected": iso % f"({when} + interval '3 days')",
+            "requested": iso % f"({when} + interval '7 days')",
+        },
+    )
     statements = [
         f"""INSERT INTO product_order (pk, id, state, category, description, priority, billing_account_id,
             order_date, expected_completion_date, requested_completion_date, at_type, extension,
-            item_actions)
+            item_actions, rendered_v5)
         SELECT g, md5('order-' || g)::uuid::text,
             {pick % {"arr": _pg_array(STATES), "key": "g", "n": len(STATES)}},
             ({_pg_array(CATEGORIES)})[1 + g % {len(CATEGORIES)}],
@@ -341,7 +481,8 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
             {pick % {"arr": _pg_array(PRIORITIES), "key": "g + 5", "n": len(PRIORITIES)}},
             'BA-' || lpad((g % 50000)::text, 6, '0'),
             {when}, {when} + interval '3 days', {when} + interval '7 days', 'ProductOrder', '{{}}',
-            {action_bits % {"key": "2 * g + 3000017"}} | {action_bits % {"key": "2 * g + 1 + 3000017"}}
+            {action_bits % {"key": "2 * g + 3000017"}} | {action_bits % {"key": "2 * g + 1 + 3000017"}},
+            {form}
         FROM generate_series(1, {orders}) AS g""",
         f"""INSERT INTO product_order_item (pk, order_pk, item_id, action, quantity, product_offering_id,
             product_offering_name, at_type, extension, position)
@@ -418,13 +559,15 @@ def seed(url: str, orders: int, *, rng_seed: int = 622, now: dt.datetime | None 
     else:
         engine = make_engine(url)
         tables = _tables()
+        pieces = form_template()
         with engine.begin() as conn:
             for start in range(1, orders + 1, BATCH):
-                rows = _rows(rng, now, start, min(start + BATCH, orders + 1), sample)
+                rows = _rows(rng, now, start, min(start + BATCH, orders + 1), sample, pieces)
                 for key, table in tables.items():
                     conn.execute(table.insert(), rows[key])
         engine.dispose()
     check_summary(url)
+    check_forms(url)
     return SeedInfo(orders, time.perf_counter() - started, sample, now)
 
 
@@ -448,6 +591,24 @@ def check_summary(url: str, every: int = 997) -> None:
     wrong = [pk for pk, mask in masks.items() if mask != summary.mask_of(actions[pk])]
     if wrong:
         raise AssertionError(f"seeded item_actions disagree with the items of orders {wrong[:10]}")
+
+
+def check_forms(url: str, every: int = 997) -> None:
+    """The seeded forms are what the engine renders: checked on every `every`-th order."""
+    from sqlalchemy.orm import Session
+
+    from tmf_api.engine import rendered
+
+    service = order_form_service()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            orders = session.scalars(select(ProductOrder).where(ProductOrder.pk % every == 0)).all()
+            wrong = [o.pk for o in orders if o.rendered_v5 != rendered.form_of(service, o)]
+            if not orders or wrong:
+                raise AssertionError(f"seeded forms differ from the engine's for orders {wrong[:10]}")
+    finally:
+        engine.dispose()
 
 
 def count_orders(url: str) -> int:
