@@ -246,6 +246,25 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_render(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    from sid_model.db import make_engine, upgrade
+    from tmf_api.app import build_runtimes
+    from tmf_api.engine import rendered
+
+    settings = settings_from(args, [DATABASE])
+    upgrade(settings.database_url)
+    services = [s for r in build_runtimes(settings) for s in r.services.values()]
+    engine = make_engine(settings.database_url, **settings.engine_options())
+    renderers = rendered.renderers(services)
+    sessions = sessionmaker(engine, expire_on_commit=False, info={rendered.RENDERERS: renderers})
+    for name, count in rendered.refresh(sessions, services).items():
+        print(f"{name}: {count} rendered")
+    engine.dispose()
+    return 0
+
+
 def cmd_conformance(args: argparse.Namespace) -> int:
     """Forward to the conformance suite (conformance/ depends on nothing in tmf_api)."""
     from conformance.cli import main as conformance_main
@@ -284,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     conformance = commands.add_parser(
         "conformance",
-        help="run the conformance suite against any TMF622/TMF621/TMF678 server (tmf conformance run --help)",
+        help="run the conformance suite against any server of the APIs it knows (tmf conformance run --help)",
         add_help=False,
         prefix_chars="+",  # every option, --help included, belongs to the suite's own parser
     )
@@ -296,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="apply Alembic migrations up to head")
     add_settings(db_upgrade, [DATABASE])
     db_upgrade.set_defaults(func=cmd_db_upgrade)
+    db_render = db_commands.add_parser(
+        "render", help="write the rendered forms rows lack or hold from an older version (after an upgrade)"
+    )
+    add_settings(db_render, [DATABASE])
+    db_render.set_defaults(func=cmd_db_render)
     return parser
 
 

@@ -219,3 +219,35 @@ def _versions(entity: type[Any]) -> tuple[str, ...]:
     return tuple(
         attr.key[len(prefix) :] for attr in inspect(entity).column_attrs if attr.key.startswith(prefix)
     )
+
+
+def refresh(session_factory: Any, services: Iterable[ResourceService], batch: int = 500) -> dict[str, int]:
+    """Render the forms rows lack or hold from an older renderer (rows stored before the forms
+    existed, or before an upgrade): {"<API> <version> <resource>": rows rendered}."""
+    from sqlalchemy import func, or_, select
+
+    done: dict[str, int] = {}
+    for service in services:
+        form = service._rendered_column
+        if form is None:
+            continue
+        prefix = service.fingerprint
+        stale = or_(form.is_(None), func.substr(form, 1, len(prefix)) != prefix)
+        entity = service.entity
+        last = 0
+        count = 0
+        while True:
+            with session_factory.begin() as session:
+                rows = session.scalars(
+                    select(entity).where(stale, entity.pk > last).order_by(entity.pk).limit(batch)
+                ).all()
+                for row in rows:
+                    # The session's hook renders every version of the changed row at commit.
+                    setattr(row, form.key, form_of(service, row))
+                if rows:
+                    last = rows[-1].pk
+            count += len(rows)
+            if len(rows) < batch:
+                break
+        done[f"{service.runtime.mapping.api} {service.version} {service.resource.path}"] = count
+    return done
