@@ -330,10 +330,10 @@ def test_bills_cannot_be_created_or_deleted_by_clients(api_client: CheckedClient
 @pytest.fixture
 def bill_cycles(api_client: CheckedClient) -> list[str]:
     """Bill cycles are reference data (no POST in TMF678): written through the engine directly."""
-    runtime = next(r for r in api_client.app.runtimes if r.base_path == V5)  # type: ignore[attr-defined]
+    runtime = next(r for r in api_client.app.runtimes if r.base_path == V5)
     service = runtime.services["billCycle"]
     ids = []
-    with api_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+    with api_client.app.sessions.begin() as session:
         for day in (1, 15):
             body = {
                 "@type": "BillCycle",
