@@ -410,16 +410,17 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
     `hashint4` of the primary key, so a seed is deterministic. Returns sample ids spread over the table.
     """
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     tables = _tables()
     parsed = make_url(url)
-    conninfo = {
-        "host": parsed.host or "localhost",
-        "port": parsed.port or 5432,
-        "user": parsed.username,
-        "password": parsed.password,
-        "dbname": parsed.database,
-    }
+    conninfo = make_conninfo(  # leaves out the parameters that are None
+        host=parsed.host or "localhost",
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+    )
     created = "(%(now)s::timestamp - make_interval(secs => abs(hashint4(g + 11)) %% %(span)s))"
     pick = "(%(arr)s)[1 + abs(hashint4(%(key)s)) %% %(n)s]"
     first = "abs(hashint4(g + 1000003)) % 5"
@@ -506,7 +507,7 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
         SELECT g, g, 'YYT-' || lpad(g::text, 8, '0'), '营业厅', 'ExternalIdentifier', '{{}}', 0
         FROM generate_series(1, {orders}) AS g""",
     ]
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}) as conn:
+    with psycopg.connect(conninfo) as conn:
         names_ = [t.name for t in tables.values()]
         indexes = conn.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
@@ -521,7 +522,7 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
             # Rows are consistent by construction: skip the per-row foreign key triggers.
             conn.execute("SET session_replication_role = replica")
         for statement in statements:
-            conn.execute(statement)  # type: ignore[call-overload]
+            conn.execute(statement)
         conn.execute("SET session_replication_role = DEFAULT")
         conn.execute("SET maintenance_work_mem = '256MB'")
         for _, definition in indexes:
@@ -539,7 +540,7 @@ def _seed_postgres(url: str, orders: int, now: dt.datetime) -> list[str]:
                 f"SELECT id FROM product_order WHERE pk % {step} = 0 ORDER BY pk LIMIT 5000"
             )
         ]
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None}, autocommit=True) as conn:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
         # Fresh statistics and a visibility map, so the planner may use index-only scans at once.
         conn.execute("VACUUM ANALYZE")
     return sample

@@ -126,11 +126,13 @@ def _api_lists(tree: ast.AST) -> list[int]:
     """Line numbers of literals listing two or more API numbers ("TMF622", "TMF621" …)."""
     found = []
     for node in ast.walk(tree):
-        elements: list[ast.expr | None] = []
+        elements: list[ast.expr | None]
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             elements = list(node.elts)
         elif isinstance(node, ast.Dict):
             elements = list(node.keys)
+        else:
+            continue
         numbers = {n for e in elements if e is not None for n in _api_numbers(e)}
         if len(numbers) >= 2:
             found.append(node.lineno)

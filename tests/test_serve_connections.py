@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -15,46 +15,47 @@ import uvicorn
 
 from sid_model.db import upgrade
 from tests.fixtures.databases import free_port
-from tmf_api.app import create_app
+from tmf_api.app import Application, create_app
 from tmf_api.settings import Settings
 
 IDLE_CONNECTIONS = 500
 WAIT_S = 120.0  # generous: a state is awaited, never a duration measured
 
 
-def _wait_for(condition: object, what: str) -> None:
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[tuple[uvicorn.Server, int]]:
+def server(database_url: str) -> Iterator[tuple[uvicorn.Server, int, Application]]:
     upgrade(database_url)
     # Idle connections stay open for the whole test, so they are really there when the fresh
     # client asks.
     settings = Settings(database_url=database_url, dispatch_events=False, timeout_keep_alive=600)
     port = free_port()
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", **settings.uvicorn_options()
+        app, host="127.0.0.1", port=port, log_level="warning", **settings.uvicorn_options()
     )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
     _wait_for(lambda: served.started, "the server to start")
     try:
-        yield served, port
+        yield served, port, app
     finally:
         served.should_exit = True
         thread.join(timeout=WAIT_S)
 
 
 def test_a_fresh_client_is_answered_while_500_idle_keep_alive_connections_are_open(
-    server: tuple[uvicorn.Server, int],
+    server: tuple[uvicorn.Server, int, Application],
 ) -> None:
-    served, port = server
+    served, port, app = server
     idle: list[socket.socket] = []
     try:
         for _ in range(IDLE_CONNECTIONS):
@@ -64,7 +65,7 @@ def test_a_fresh_client_is_answered_while_500_idle_keep_alive_connections_are_op
             assert conn.recv(65536).startswith(b"HTTP/1.1 307")
             idle.append(conn)
         _wait_for(lambda: len(served.server_state.connections) >= IDLE_CONNECTIONS, "the idle connections")
-        runtime = served.config.app.runtimes[0]
+        runtime = app.runtimes[0]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as fresh:
             response = fresh.get(f"{runtime.base_path}/{next(iter(runtime.services))}")
         assert response.status_code in (200, 206), response.text
@@ -78,4 +79,5 @@ def test_a_fresh_client_is_answered_while_500_idle_keep_alive_connections_are_op
 def test_serve_passes_the_connection_settings_to_uvicorn() -> None:
     options = Settings(timeout_keep_alive=7, limit_concurrency=900, backlog=512).uvicorn_options()
     assert options == {"timeout_keep_alive": 7, "limit_concurrency": 900, "backlog": 512}
-    assert uvicorn.Config(app=None, **options).limit_concurrency == 900  # names uvicorn knows
+    # names uvicorn knows (a Config imports an app given by name only when it is loaded)
+    assert uvicorn.Config(app="never.loaded:app", **options).limit_concurrency == 900

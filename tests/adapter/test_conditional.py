@@ -99,8 +99,8 @@ def test_if_match_compares_strongly() -> None:
 
 def _stored(api: str, version: str, resource: str, client: CheckedClient) -> dict[str, Any]:
     if resource == "billCycle":  # reference data, no POST: written through the engine directly
-        runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")  # type: ignore[attr-defined]
-        with client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+        runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")
+        with client.app.sessions.begin() as session:
             body = {"@type": "BillCycle", "name": "月结账期", "billingDate": "2026-12-01T00:00:00Z"}
             doc: dict[str, Any] = runtime.services[resource].create(
                 session, body, RequestContext("http://tmf.test")

@@ -72,7 +72,7 @@ def test_a_request_waiting_on_a_row_lock_holds_up_no_other_request(db_kind: str,
     with make_client(database_url) as client, ThreadPoolExecutor(max_workers=3) as pool:
         locked = client.post(f"{V4}/productOrder", json=order_v4("locked")).json()
         other = client.post(f"{V4}/productOrder", json=order_v4("other")).json()
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         patch_writing = threading.Event()
 
         @event.listens_for(engine, "before_cursor_execute")
@@ -128,7 +128,7 @@ def test_two_patches_racing_for_one_order_cannot_both_pass_its_lifecycle(
     # made to start while the row is held, so both would read `acknowledged` if they could.
     with make_client(database_url) as client, ThreadPoolExecutor(max_workers=2) as pool:
         order = client.post(f"{V4}/productOrder", json=order_v4("race")).json()
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         waiting: list[str] = []
 
         @event.listens_for(engine, "before_cursor_execute")

@@ -32,9 +32,9 @@ def client(module_database_url: str) -> Iterator[CheckedClient]:
 
 def _rows(client: CheckedClient, api: str, version: str, resource: str) -> int:
     """Stored rows of the collection's entity (every resource of it, whichever version made it)."""
-    runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")  # type: ignore[attr-defined]
+    runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")
     service = runtime.services[resource]
-    with client.app.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.sessions() as session:
         return int(session.scalar(service.scoped(select(func.count()).select_from(service.entity))) or 0)
 
 
@@ -115,13 +115,13 @@ def test_a_failed_first_request_leaves_no_key_behind(client: CheckedClient) -> N
 def test_an_expired_key_may_be_used_afresh(client: CheckedClient) -> None:
     key = _key()
     first = client.post(f"{V4}/productOrder", json=order_v4("expiring"), headers={"Idempotency-Key": key})
-    retention = client.app.runtimes[0].settings.idempotency_retention  # type: ignore[attr-defined]
-    with client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+    retention = client.app.runtimes[0].settings.idempotency_retention
+    with client.app.sessions.begin() as session:
         past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=retention + 60)
         session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(created=past))
     again = client.post(f"{V4}/productOrder", json=order_v4("expiring"), headers={"Idempotency-Key": key})
     assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
-    with client.app.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.sessions() as session:
         assert session.scalar(select(func.count()).where(IdempotencyKey.key == key)) == 1
 
 
@@ -145,7 +145,7 @@ def test_concurrent_retries_with_one_key_create_one_resource(db_kind: str, datab
     # they cannot get there together: they take turns, which is what is checked there.
     copies = 4
     with make_client(database_url) as client, ThreadPoolExecutor(max_workers=copies) as pool:
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         together = threading.Barrier(copies if db_kind == "postgresql" else 1, timeout=WAIT_S)
         began: list[str] = []
 

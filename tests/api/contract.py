@@ -21,7 +21,7 @@ from tests.fixtures.app import CheckedClient
 def assert_tmf_error(response: httpx.Response, status: int, *, mentions: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.headers
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert {"code", "reason", "message", "status"} <= set(body), body
     assert body["status"] == str(status)
     assert "Traceback" not in response.text and ".py" not in response.text
@@ -31,16 +31,41 @@ def assert_tmf_error(response: httpx.Response, status: int, *, mentions: str | N
 
 
 class ResourceCase:
-    """Data a resource provides to the contracts."""
+    """Data a resource provides to the contracts.
 
+    The data of every contract is declared here, once, rather than in the contract that reads it:
+    a resource's own base class (a `ProductOrderCase` shared by its v4 and v5 tests) can then fill
+    in the data of contracts it does not mix in itself, beside which each test class mixes in the
+    contracts it runs, with no two of its bases declaring one attribute with two types.
+    """
+
+    # -- every contract --------------------------------------------------------------------------
     base: ClassVar[str]  # e.g. /tmf-api/productOrderingManagement/v4
     resource: ClassVar[str]  # e.g. productOrder
     schema_name: ClassVar[str]  # e.g. ProductOrder
     marker_attribute: ClassVar[str]  # a free-text attribute the body carries the marker in
     date_attribute: ClassVar[str]  # a server-set date-time attribute
-    nested_filter: ClassVar[tuple[str, str]]  # (dotted path into a child, value the body has there)
     mandatory: ClassVar[tuple[str, ...]]  # attributes every response carries
     merge_patch_base: ClassVar[dict[str, Any]] = {}  # what every merge patch carries (v5: `@type`)
+
+    # -- QueryContract ---------------------------------------------------------------------------
+    # (dotted path into a child, value the body has there): set on the class, or on the test's own
+    # instance (in an autouse fixture, or in `create`) where the value is known only per test.
+    nested_filter: tuple[str, str]
+    collection_methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
+
+    # -- PatchContract, JsonPatchContract --------------------------------------------------------
+    patch_media_types: ClassVar[tuple[str, ...]]
+    patch_attribute: ClassVar[str]  # a free-text attribute clients may change
+    server_owned: ClassVar[tuple[str, ...]]  # attributes a patch may not touch
+    updated_on_patch: ClassVar[tuple[str, ...]] = ()  # server-kept attributes every patch refreshes
+    json_patch_query: ClassVar[tuple[str, str, Any]]  # (query path, attribute, new value) for a child
+
+    # -- LifecycleContract -----------------------------------------------------------------------
+    state_attribute: ClassVar[str] = "state"
+    legal_path: ClassVar[tuple[str, ...]]  # states reachable one after another from the initial one
+    illegal_from_initial: ClassVar[str]
+    final_state: ClassVar[str]
 
     def body(self, marker: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -70,7 +95,8 @@ class ResourceCase:
         return f"marker-{uuid.uuid4().hex[:12]}"
 
     def list(self, client: CheckedClient, params: dict[str, Any] | list[tuple[str, str]]) -> httpx.Response:
-        return client.get(self.url, params=params)
+        response: httpx.Response = client.get(self.url, params=params)  # Any to mypy: see CheckedClient
+        return response
 
 
 class CreateContract(ResourceCase):
@@ -124,9 +150,10 @@ class CreateContract(ResourceCase):
 
 
 class QueryContract(ResourceCase):
-    """Retrieve and list behaviour (TMF630 part 1), for every resource."""
+    """Retrieve and list behaviour (TMF630 part 1), for every resource.
 
-    collection_methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
+    Reads `nested_filter` and `collection_methods` besides the data of every contract.
+    """
 
     def test_retrieve_returns_what_was_created(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)
@@ -293,10 +320,7 @@ class QueryContract(ResourceCase):
 
 
 class PatchContract(ResourceCase):
-    patch_media_types: ClassVar[tuple[str, ...]]
-    patch_attribute: ClassVar[str]  # a free-text attribute clients may change
-    server_owned: ClassVar[tuple[str, ...]]  # attributes a patch may not touch
-    updated_on_patch: ClassVar[tuple[str, ...]] = ()  # server-kept attributes every patch refreshes
+    """Merge patch; reads `patch_media_types`, `patch_attribute`, `server_owned`, `updated_on_patch`."""
 
     def test_merge_patch_changes_only_what_it_names(self, api_client: CheckedClient) -> None:
         for media_type in ("application/merge-patch+json", "application/json"):
@@ -374,7 +398,7 @@ class PatchContract(ResourceCase):
 
 
 class JsonPatchContract(PatchContract):
-    json_patch_query: ClassVar[tuple[str, str, Any]]  # (query path, attribute, new value) for a child
+    """JSON Patch and JSON Patch Query besides merge patch; reads `json_patch_query` too."""
 
     def test_json_patch(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)
@@ -439,17 +463,15 @@ class DeleteContract(ResourceCase):
 
 
 class LifecycleContract(ResourceCase):
-    state_attribute: ClassVar[str] = "state"
-    legal_path: ClassVar[tuple[str, ...]]  # states reachable one after another from the initial one
-    illegal_from_initial: ClassVar[str]
-    final_state: ClassVar[str]
+    """State moves; reads `state_attribute`, `legal_path`, `illegal_from_initial`, `final_state`."""
 
     def _patch_state(self, client: CheckedClient, id_: str, state: str) -> httpx.Response:
-        return client.patch(
+        response: httpx.Response = client.patch(  # Any to mypy: see CheckedClient
             f"{self.url}/{id_}",
             content=json.dumps(self.merge_patch_base | {self.state_attribute: state}),
             headers={"content-type": "application/merge-patch+json"},
         )
+        return response
 
     def test_legal_transitions_are_applied(self, api_client: CheckedClient) -> None:
         created = self.create(api_client)

@@ -83,7 +83,7 @@ def racing(
             yield one.request, other.request, lambda oid, reqs: race_on_postgresql(database_url, oid, reqs)
         return
     with make_client(database_url) as client:
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         yield (
             client.request,
             client.request,

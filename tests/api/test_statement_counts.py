@@ -272,7 +272,7 @@ class StatementCounter:
 
 @pytest.fixture(scope="module")
 def counter(client: CheckedClient) -> Iterator[StatementCounter]:
-    engine: Engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+    engine: Engine = client.app.sessions.kw["bind"]
     counting = StatementCounter(engine)
     event.listen(engine, "before_cursor_execute", counting)
     yield counting

@@ -233,6 +233,7 @@ def test_required_attributes_on_create(api_client: CheckedClient) -> None:
 
 def test_history_and_dates_are_server_owned(api_client: CheckedClient) -> None:
     ticket = api_client.post(f"{V5}/troubleTicket", json=ticket_v5("owned")).json()
+    body: dict[str, Any]
     for body in (
         {"statusChangeHistory": []},
         {"creationDate": "2000-01-01T00:00:00Z"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tmf_api.engine.document import build, render
@@ -53,11 +55,12 @@ def test_one_row_renders_in_both_versions() -> None:
 
 def test_bad_values_name_the_attribute() -> None:
     node = load_mapping("TMF622", "v4").nodes["ProductOrder"]
-    for doc, where in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"orderDate": "tomorrow"}, "orderDate"),
         ({"productOrderItem": [{"quantity": "two"}]}, "productOrderItem[0].quantity"),
         ({"productOrderItem": {"id": "1"}}, "productOrderItem"),
-    ]:
+    ]
+    for doc, where in cases:
         try:
             build(node, doc)
         except ValueError as exc:

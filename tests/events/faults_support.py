@@ -76,7 +76,7 @@ class CallbackListener:
     _release: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
-    on_receive: Callable[[Received], None] | None = None
+    on_receive: Callable[[Received], object] | None = None  # called as each post arrives; result unused
 
     def url(self, path: str = "/listener") -> str:
         return f"http://127.0.0.1:{self.port}{path}"

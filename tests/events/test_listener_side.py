@@ -136,7 +136,7 @@ def test_identical_events_posted_at_once_are_stored_once_and_never_a_500(
     copies = 4
     with make_client(database_url) as client, ThreadPoolExecutor(max_workers=copies) as pool:
         event = _event(client, V5)
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         together = threading.Barrier(copies if db_kind == "postgresql" else 1, timeout=WAIT_S)
         began: list[str] = []
 
@@ -162,11 +162,11 @@ def test_an_event_id_longer_than_the_store_keeps_is_a_400(hub_client: CheckedCli
 
 
 def test_receive_event_tells_a_new_event_from_a_repeated_one(hub_client: CheckedClient) -> None:
-    runtime = next(r for r in hub_client.app.runtimes if r.base_path == V5)  # type: ignore[attr-defined]
+    runtime = next(r for r in hub_client.app.runtimes if r.base_path == V5)
     event = _event(hub_client, V5)
     seen = []
     for _ in range(2):
-        with hub_client.app.sessions.begin() as session:  # type: ignore[attr-defined]
+        with hub_client.app.sessions.begin() as session:
             seen.append(receive_event(session, runtime, event))
     assert seen == [True, False]
 

@@ -21,7 +21,7 @@ CALLBACK = "http://127.0.0.1:9/listener"
 
 
 def _deliveries(client: CheckedClient) -> int:
-    with client.app.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.sessions() as session:
         stmt = select(func.count()).select_from(EventDelivery).join(EventRecord)
         return int(session.scalar(stmt) or 0)
 
@@ -52,7 +52,7 @@ def test_changes_do_not_reread_the_subscriptions_while_the_hub_is_unchanged(data
         for _ in range(3):
             subscribe(client, BASE, CALLBACK)
         _order(client)  # fills the cache
-        engine = client.app.sessions.kw["bind"]  # type: ignore[attr-defined]
+        engine = client.app.sessions.kw["bind"]
         statements: list[str] = []
 
         def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

@@ -128,7 +128,12 @@ def test_item_action_summary_is_filled_for_stored_orders(database_url: str) -> N
     """0008 computes the bitmask of orders stored before it, as the engine's writes would."""
     upgrade(database_url, "0007")
     engine = make_engine(database_url)
-    items = {"PO-1": ["add", "modify", "add"], "PO-2": [], "PO-3": ["noChange", "suspend"], "PO-4": [None]}
+    items: dict[str, list[str | None]] = {
+        "PO-1": ["add", "modify", "add"],
+        "PO-2": [],
+        "PO-3": ["noChange", "suspend"],
+        "PO-4": [None],
+    }
     try:
         with engine.begin() as connection:
             for pk, (id_, actions) in enumerate(items.items(), start=1):
