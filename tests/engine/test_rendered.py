@@ -26,7 +26,7 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
 def _services(client: CheckedClient) -> list[ResourceService]:
-    runtimes: list[ApiRuntime] = client.app.runtimes  # type: ignore[attr-defined]
+    runtimes: list[ApiRuntime] = client.app.runtimes
     return [s for r in runtimes for s in r.services.values() if s._rendered_column is not None]
 
 
