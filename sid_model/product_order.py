@@ -23,8 +23,12 @@ class ProductOrder(Base, Identified, Extensible, Rendered):
     # with an item action; carrying `item_actions` lets the exact X-Total-Count of such a list be
     # counted from this index alone. Every filterable attribute has an index or an `unindexed`
     # reason in mappings/.
+    # The count of such a list walks only the matching entries of a second index, the item actions
+    # listed as the masks that match (`item_actions IN (…)`, tmf_api.engine.sqlfilter), while a
+    # page is read off the first in date order.
     __table_args__ = (
         Index("ix_product_order_state_order_date_item_actions", "state", "order_date", "item_actions"),
+        Index("ix_product_order_state_item_actions_order_date", "state", "item_actions", "order_date"),
         extension_gin_index("product_order"),
     )
 

@@ -330,3 +330,18 @@ def test_two_paths_on_one_column_are_refused_when_mappings_load() -> None:
     raw["nodes"]["ProductOrder"]["shared_columns"] = ["no_such_column"]
     with pytest.raises(ValueError, match="shared column 'no_such_column' is mapped by no attribute"):
         parse_mapping(raw, lifecycles("TMF622"))
+
+
+def test_summary_masks_are_listed_only_while_they_are_few() -> None:
+    from tmf_api.engine.mapping import MASKS_LISTED_UP_TO_BITS, Summary
+
+    actions = Summary("productOrderItem", "action", "item_actions", ("add", "modify", "delete", "noChange"))
+    add = actions.bits(["add"])
+    assert add == 1
+    having = actions.masks_matching(add, any_set=True)
+    lacking = actions.masks_matching(add, any_set=False)
+    assert having is not None and lacking is not None
+    # Every mask of the four values and "other" is in exactly one of the two lists.
+    assert sorted(having + lacking) == list(range(32)) and all(m & 1 for m in having)
+    wide = Summary("x", "y", "z", tuple(f"v{n}" for n in range(MASKS_LISTED_UP_TO_BITS)))
+    assert wide.masks_matching(1, any_set=True) is None  # 2^7 masks: tested bitwise instead

@@ -72,6 +72,10 @@ class CollectionAttribute:
     node: Node = field(init=False, repr=False)
 
 
+# Masks of up to this many bits are listed in filters (32 masks for 5 bits, half of them matching).
+MASKS_LISTED_UP_TO_BITS = 6
+
+
 @dataclass(frozen=True)
 class Summary:
     """The values one attribute takes across a child collection, kept as a bitmask column on the
@@ -99,6 +103,15 @@ class Summary:
                 return None
             mask |= 1 << self.values.index(value)
         return mask
+
+    def masks_matching(self, mask: int, *, any_set: bool) -> list[int] | None:
+        """Every mask a row can hold that has a bit of `mask` set (`any_set`) or none of them, when
+        there are few enough to list: `column IN (…)` walks an index led by the column's equality
+        where `column & mask` would test every entry (bench/README.md: the orders' count)."""
+        width = len(self.values) + 1  # the listed values and "other"
+        if width > MASKS_LISTED_UP_TO_BITS:
+            return None
+        return [m for m in range(1 << width) if bool(m & mask) is any_set]
 
     def mask_of(self, values: Iterable[Any]) -> int:
         mask = 0

@@ -345,7 +345,12 @@ class FilterCompiler:
             mask = summary.bits([_typed(v, leaf, str, cond.parameter, cond.op) for v in cond.values])
             if mask is not None:
                 # Some child has one of the values (EQ) or none has any (NE): the owner's mask says.
-                bits = getattr(entity, summary.column).op("&")(mask)
+                column = getattr(entity, summary.column)
+                listed = summary.masks_matching(mask, any_set=cond.op is Op.EQ)
+                if listed is not None:
+                    matching: ColumnElement[bool] = column.in_(listed)
+                    return matching
+                bits = column.op("&")(mask)
                 return cast_bool(bits != 0 if cond.op is Op.EQ else bits == 0)
         coll = node.collections.get(names[0])
         if coll is not None:

@@ -1,6 +1,8 @@
-"""rendered form: root rows keep the documents their API versions render (tmf_api.engine.rendered)
+"""rendered form: root rows keep the documents their API versions render (tmf_api.engine.rendered);
+an index for the count of orders listed by state, item action and date
 
-Rows stored before this revision have none (NULL) and are read the slow way until their next change.
+Rows stored before this revision have no forms (NULL) and are read the slow way until their next
+change or `tmf db render`.
 
 Revision ID: 0013
 Revises: 0009
@@ -35,9 +37,16 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             for version in VERSIONS:
                 batch.add_column(sa.Column(f"rendered_{version}", sa.Text(), nullable=True))
+    op.create_index(
+        op.f("ix_product_order_state_item_actions_order_date"),
+        "product_order",
+        ["state", "item_actions", "order_date"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_product_order_state_item_actions_order_date"), table_name="product_order")
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             for version in VERSIONS:
