@@ -3,6 +3,7 @@ plus the customer's engaged party (TMF632's, or one held elsewhere as the offici
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from tests.api.contract import (
@@ -11,7 +12,9 @@ from tests.api.contract import (
     LifecycleContract,
     PatchContract,
     ReadContract,
+    assert_tmf_error,
 )
+from tests.fixtures.app import CheckedClient
 
 V4 = "/tmf-api/customerManagement/v4"
 V5 = "/tmf-api/customer/v5"
@@ -92,3 +95,64 @@ class TestCustomerV5(CustomerCase, JsonPatchContract):
 
     def body(self, marker: str) -> dict[str, Any]:
         return customer_v5(marker)
+
+
+# -- the engaged party ---------------------------------------------------------------------------
+
+PARTY_V5 = "/tmf-api/partyManagement/v5"
+
+
+def _individual(client: CheckedClient) -> dict[str, Any]:
+    body = {"@type": "Individual", "givenName": "伟", "familyName": "张", "name": "张伟"}
+    response = client.post(f"{PARTY_V5}/individual", json=body)
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def test_an_engaged_party_of_this_server_must_exist(api_client: CheckedClient) -> None:
+    party = _individual(api_client)
+    here = {"id": party["id"], "href": party["href"], "@referredType": "Individual"}
+    created = api_client.post(f"{V4}/customer", json=customer_v4("engaged", engagedParty=here))
+    assert created.status_code == 201, created.text
+    # read through v5, the engaged party is still TMF632's individual
+    v5 = api_client.get(f"{V5}/customer/{created.json()['id']}").json()
+    assert v5["engagedParty"]["id"] == party["id"]
+    gone = here | {"id": "no-such-party", "href": party["href"].replace(party["id"], "no-such-party")}
+    assert_tmf_error(
+        api_client.post(f"{V4}/customer", json=customer_v4("gone", engagedParty=gone)),
+        400,
+        mentions="engagedParty.id",
+    )
+    # an href naming another collection of this server (an organization) with the individual's id
+    wrong = here | {"href": party["href"].replace("/individual/", "/organization/")}
+    assert_tmf_error(
+        api_client.post(
+            f"{V5}/customer", json=customer_v5("wrong", engagedParty=wrong | {"@type": "PartyRef"})
+        ),
+        400,
+        mentions="engagedParty.id",
+    )
+    # a patch cannot point an existing customer at a party this server does not hold
+    url = f"{V4}/customer/{created.json()['id']}"
+    response = api_client.patch(
+        url,
+        content=json.dumps({"engagedParty": gone}),
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert_tmf_error(response, 400, mentions="engagedParty.id")
+    assert api_client.get(url).json()["engagedParty"]["id"] == party["id"]
+
+
+def test_an_engaged_party_held_elsewhere_is_stored_as_given(api_client: CheckedClient) -> None:
+    # as the official kit sends it: no href
+    kit = api_client.post(
+        f"{V4}/customer",
+        json={"name": "Moon Football Club", "engagedParty": {"@referredType": "Organization", "id": "500"}},
+    )
+    assert kit.status_code == 201, kit.text
+    assert kit.json()["engagedParty"] == {"@referredType": "Organization", "id": "500"}
+    foreign = {"id": "P-9", "href": "https://crm.partner.example/party/P-9", "@referredType": "Individual"}
+    elsewhere = api_client.post(f"{V4}/customer", json=customer_v4("elsewhere", engagedParty=foreign))
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert elsewhere.json()["engagedParty"]["href"] == foreign["href"]

@@ -13,6 +13,7 @@ from tests.api.contract import (
     LifecycleContract,
     PatchContract,
     ReadContract,
+    assert_tmf_error,
 )
 from tests.fixtures.app import CheckedClient
 
@@ -253,3 +254,15 @@ def test_an_organization_names_its_parent(api_client: CheckedClient) -> None:
         f"{V4}/organization", params={"organizationParentRelationship.organization.id": parent["id"]}
     ).json()
     assert [c["id"] for c in children] == [child["id"]]
+    # a parent named on this server must be one of its organizations; one held elsewhere is kept
+    missing = parent["href"].replace(parent["id"], "no-such-organization")
+    orphan = organization_v4(
+        ContactCase.new_marker(),
+        organizationParentRelationship={"organization": {"id": "no-such-organization", "href": missing}},
+    )
+    assert_tmf_error(api_client.post(f"{V4}/organization", json=orphan), 400, mentions="organization.id")
+    orphan["organizationParentRelationship"]["organization"] = {
+        "id": "GRP-1",
+        "href": "https://elsewhere.example/GRP-1",
+    }
+    assert api_client.post(f"{V4}/organization", json=orphan).status_code == 201
