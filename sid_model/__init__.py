@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sid_model.base import Base
+from sid_model.customer import Customer, CustomerContactMedium, CustomerRelatedParty
 from sid_model.customer_bill import (
     AppliedCustomerBillingRate,
     BillCycle,
@@ -19,6 +20,16 @@ from sid_model.events import (
     ReceivedEvent,
 )
 from sid_model.idempotency import IdempotencyKey
+from sid_model.party import (
+    Individual,
+    IndividualContactMedium,
+    IndividualIdentification,
+    IndividualRelatedParty,
+    Organization,
+    OrganizationContactMedium,
+    OrganizationIdentification,
+    OrganizationRelatedParty,
+)
 from sid_model.product_order import (
     CancelProductOrder,
     ProductOrder,
@@ -44,15 +55,26 @@ __all__ = [
     "Base",
     "BillCycle",
     "CancelProductOrder",
+    "Customer",
     "CustomerBill",
     "CustomerBillOnDemand",
     "CustomerBillRelatedParty",
+    "CustomerContactMedium",
+    "CustomerRelatedParty",
     "EventDelivery",
     "EventDeliveryAttempt",
     "EventHubGeneration",
     "EventRecord",
     "EventSubscription",
     "IdempotencyKey",
+    "Individual",
+    "IndividualContactMedium",
+    "IndividualIdentification",
+    "IndividualRelatedParty",
+    "Organization",
+    "OrganizationContactMedium",
+    "OrganizationIdentification",
+    "OrganizationRelatedParty",
     "ProductOrder",
     "ProductOrderChannel",
     "ProductOrderExternalIdentifier",

@@ -74,12 +74,20 @@ def filter_eq(ctx: Context) -> None:
         _exact(ctx, resource, base | {attribute: other}, [], f"GET {resource.path}?{attribute}={other}")
 
 
+def _at(doc: dict[str, Any], dotted: str) -> Any:
+    """The value at a dotted attribute path (`validFor.startDateTime`), or None."""
+    value: Any = doc
+    for name in dotted.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
 def _dated(ctx: Context, op: str) -> None:
     for resource in ctx.resources(lambda r: r.date is not None, "no date attribute to compare"):
         doc = ctx.sample(resource)[0]
         date = resource.date
         assert date is not None
-        when = doc.get(date)
+        when = _at(doc, date)
         ctx.check(isinstance(when, str), f"{resource.path} {doc['id']} has no {date}", f"a {date} date-time")
         base = ctx.restrict(resource, [doc])
         hit, edge = (EARLY, when) if op == "gt" else (LATE, when)
@@ -210,16 +218,17 @@ def filter_and(ctx: Context) -> None:
         if "id" in params:
             date = resource.date
             ctx.check(
-                date is not None and first.get(date) is not None,
+                date is not None and _at(first, date) is not None,
                 "no second attribute to combine",
                 f"{resource.path} rows with a date",
             )
             assert date is not None
-            wanted = [d["id"] for d in (first, second) if d.get(date) is not None and d[date] <= first[date]]
+            last = _at(first, date)
+            wanted = [d["id"] for d in (first, second) if _at(d, date) is not None and _at(d, date) <= last]
             _exact(
                 ctx,
                 resource,
-                params | {f"{date}.lte": first[date]},
+                params | {f"{date}.lte": last},
                 wanted,
                 f"GET {resource.path}?id=a,b&{date}.lte=…",
             )

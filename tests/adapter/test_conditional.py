@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.api.contract import assert_tmf_error
-from tests.api.test_statement_counts import BASES, EXPECTED, MERGE, _bodies, _existing, _patch_body
+from tests.api.test_statement_counts import EXPECTED, MERGE, ROOTS, _bodies, _existing, _patch_body
 from tests.api.test_tmf622 import V4, V5, order_v4, order_v5
 from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.adapter.conditional import document_tag, entity_tag, if_none_match_hit, require_match
@@ -59,7 +59,7 @@ def client(module_database_url: str) -> Iterator[CheckedClient]:
 
 
 def _url(api: str, version: str, resource: str, id_: str) -> str:
-    return f"{BASES[api]}/{version}/{resource}/{id_}"
+    return f"{ROOTS[api, version]}/{resource}/{id_}"
 
 
 # --- the parts ----------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def test_if_match_compares_strongly() -> None:
 
 def _stored(api: str, version: str, resource: str, client: CheckedClient) -> dict[str, Any]:
     if resource == "billCycle":  # reference data, no POST: written through the engine directly
-        runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")
+        runtime = next(r for r in client.app.runtimes if r.base_path == f"{ROOTS[api, version]}")
         with client.app.sessions.begin() as session:
             body = {"@type": "BillCycle", "name": "月结账期", "billingDate": "2026-12-01T00:00:00Z"}
             doc: dict[str, Any] = runtime.services[resource].create(
@@ -147,7 +147,7 @@ def test_a_create_carries_the_etag_a_read_then_gets(
     client: CheckedClient, api: str, version: str, resource: str
 ) -> None:
     body = _bodies(api, version, resource, client)(f"etag-{resource}")
-    created = client.post(f"{BASES[api]}/{version}/{resource}", json=body)
+    created = client.post(f"{ROOTS[api, version]}/{resource}", json=body)
     assert created.status_code == 201, created.text
     tag = created.headers["etag"]
     assert STRONG.match(tag) and tag == entity_tag(created.content)

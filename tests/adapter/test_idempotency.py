@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, update
 
 from sid_model import IdempotencyKey
 from tests.api.contract import assert_tmf_error
-from tests.api.test_statement_counts import BASES, EXPECTED, _bodies
+from tests.api.test_statement_counts import BASES, EXPECTED, ROOTS, _bodies
 from tests.api.test_tmf622 import V4, V5, order_v4
 from tests.fixtures.app import CheckedClient, make_client
 
@@ -32,7 +32,7 @@ def client(module_database_url: str) -> Iterator[CheckedClient]:
 
 def _rows(client: CheckedClient, api: str, version: str, resource: str) -> int:
     """Stored rows of the collection's entity (every resource of it, whichever version made it)."""
-    runtime = next(r for r in client.app.runtimes if r.base_path == f"{BASES[api]}/{version}")
+    runtime = next(r for r in client.app.runtimes if r.base_path == f"{ROOTS[api, version]}")
     service = runtime.services[resource]
     with client.app.sessions() as session:
         return int(session.scalar(service.scoped(select(func.count()).select_from(service.entity))) or 0)
@@ -55,7 +55,7 @@ def _same_response(first: httpx.Response, again: httpx.Response) -> None:
 def test_a_retry_with_the_key_gets_the_first_response_and_creates_nothing(
     client: CheckedClient, api: str, version: str, resource: str
 ) -> None:
-    url = f"{BASES[api]}/{version}/{resource}"
+    url = f"{ROOTS[api, version]}/{resource}"
     body = _bodies(api, version, resource, client)(f"idem-{uuid.uuid4().hex[:8]}")
     key = _key()
     first = client.post(url, json=body, headers={"Idempotency-Key": key})

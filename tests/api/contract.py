@@ -44,7 +44,7 @@ class ResourceCase:
     resource: ClassVar[str]  # e.g. productOrder
     schema_name: ClassVar[str]  # e.g. ProductOrder
     marker_attribute: ClassVar[str]  # a free-text attribute the body carries the marker in
-    date_attribute: ClassVar[str]  # a server-set date-time attribute
+    date_attribute: ClassVar[str]  # a date-time attribute (dotted into an object if need be)
     mandatory: ClassVar[tuple[str, ...]]  # attributes every response carries
     merge_patch_base: ClassVar[dict[str, Any]] = {}  # what every merge patch carries (v5: `@type`)
 
@@ -81,8 +81,13 @@ class ResourceCase:
         return created
 
     def marker_of(self, doc: dict[str, Any]) -> Any:
+        return self.at(doc, self.marker_attribute)
+
+    @staticmethod
+    def at(doc: dict[str, Any], dotted: str) -> Any:
+        """The value at a dotted attribute path (`validFor.startDateTime`)."""
         value: Any = doc
-        for name in self.marker_attribute.split("."):
+        for name in dotted.split("."):
             value = value[name]
         return value
 
@@ -114,7 +119,7 @@ class CreateContract(ResourceCase):
         assert response.headers["location"] == doc["href"]
         assert doc[self.marker_attribute] == marker
         assert set(self.mandatory) <= set(doc), doc
-        dt.datetime.fromisoformat(doc[self.date_attribute])
+        dt.datetime.fromisoformat(self.at(doc, self.date_attribute))
         assert doc["@type"] == self.schema_name
 
     def test_create_ignores_client_supplied_id_and_href(self, api_client: CheckedClient) -> None:
@@ -202,7 +207,7 @@ class QueryContract(ResourceCase):
     def test_list_date_operators(self, api_client: CheckedClient) -> None:
         marker = self.new_marker()
         created = self.create(api_client, marker)
-        when = created[self.date_attribute]
+        when = self.at(created, self.date_attribute)
         attr = self.date_attribute
         cases = {
             f"{attr}.gt": [],

@@ -22,6 +22,8 @@ from sqlalchemy import Engine, event
 
 from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
+from tests.api.test_tmf629 import customer_v4, customer_v5
+from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
 from tests.api.test_tmf678 import bill_on_demand, complete_order, price
 from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.registry import api_versions
@@ -108,6 +110,8 @@ EXPECTED: dict[tuple[str, str, str, str], int] = (
 
 
 BASES = {served.api: f"/tmf-api/{served.name}" for served in api_versions()}
+# An API's root may differ by version (TMF632: party/v4, partyManagement/v5).
+ROOTS = {served.key: served.base_path for served in api_versions()}
 
 
 @dataclass
@@ -140,6 +144,12 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
         return order_v5 if v5 else order_v4
     if resource == "troubleTicket":
         return ticket_v5 if v5 else ticket_v4
+    if resource == "individual":
+        return individual_v5 if v5 else individual_v4
+    if resource == "organization":
+        return organization_v5 if v5 else organization_v4
+    if resource == "customer":
+        return customer_v5 if v5 else customer_v4
     if resource == "troubleTicketSpecification":
         return lambda marker: {
             "@type": "TroubleTicketSpecification",
@@ -177,7 +187,7 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
 
 def _existing(api: str, version: str, resource: str, client: CheckedClient) -> tuple[dict[str, Any], str]:
     """A stored resource of this kind and a list query that finds exactly it."""
-    url = f"{BASES[api]}/{version}/{resource}"
+    url = f"{ROOTS[api, version]}/{resource}"
     marker = _marker()
     if resource in ("customerBill", "appliedCustomerBillingRate"):
         account = f"BA-{marker}"
@@ -194,8 +204,12 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
         return doc, f"billingAccount.id={body['billingAccount']['id']}"
     if resource == "cancelProductOrder":
         return doc, f"cancellationReason={marker}"
-    if resource == "troubleTicketSpecification":
+    if resource in ("troubleTicketSpecification", "customer"):
         return doc, f"name={marker}"
+    if resource == "individual":
+        return doc, f"familyName={marker}"
+    if resource == "organization":
+        return doc, f"{'name' if version == 'v5' else 'tradingName'}={marker}"
     return doc, f"description={marker}"
 
 
@@ -214,7 +228,7 @@ def _patch_body(version: str, resource: str) -> Any:
 
 def _call(api: str, version: str, resource: str, operation: str, client: CheckedClient) -> Call:
     """Prepare fresh data for one operation (not counted) and describe the request to count."""
-    url = f"{BASES[api]}/{version}/{resource}"
+    url = f"{ROOTS[api, version]}/{resource}"
     if operation == "create":
         return Call("POST", url, _bodies(api, version, resource, client)(_marker()), status=201)
     if operation in ("create-keyed", "replay"):

@@ -149,3 +149,14 @@ def test_on_a_shipped_document() -> None:
     assert steps[0].schema.element.type_name == "ProductOrderItem"
     assert order.properties["state"].enum is not None and "acknowledged" in order.properties["state"].enum
     assert order.walk("productOrderItem.noSuchThing") is None
+
+
+def test_a_path_may_name_an_attribute_of_a_declared_subtype() -> None:
+    """v5 types a contact medium by subclass (PhoneContactMedium's `phoneNumber`): filters, `fields`
+    and `sort` may name such an attribute; one no subtype has is still unknown."""
+    individual = SchemaView.named(load_spec("TMF632", "v5"), "Individual")
+    steps = individual.walk("contactMedium.phoneNumber")
+    assert steps is not None and steps[-1].schema.json_type == "string"
+    assert individual.walk("contactMedium.emailAddress") is not None
+    assert individual.walk("contactMedium.noSuchAttribute") is None
+    assert individual.walk("noSuchAttribute.phoneNumber") is None

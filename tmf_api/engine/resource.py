@@ -550,9 +550,13 @@ def relative_hrefs(doc: Any, ctx: RequestContext) -> Any:
 def _in_version(path: str, version: str) -> str:
     name, _, rest = path[len(_API_ROOT) :].partition("/")
     stored, _, tail = rest.partition("/")
-    if stored == version or (name, version) not in _served_roots():
+    roots = _served_roots()
+    api = roots.get((name, stored))
+    # An API may have another root name in the other version (TMF632: party/v4, partyManagement/v5).
+    target = next((n for (n, v), a in roots.items() if a == api and v == version), None) if api else None
+    if stored == version or target is None:
         return path
-    return f"{_API_ROOT}{name}/{version}/{tail}"
+    return f"{_API_ROOT}{target}/{version}/{tail}"
 
 
 @dataclass(frozen=True)
@@ -599,11 +603,11 @@ def _references_at(doc: Any, path: str) -> list[tuple[JSON, str]]:
 
 
 @functools.cache
-def _served_roots() -> frozenset[tuple[str, str]]:
-    """(root name, version) of every API version the registry knows."""
+def _served_roots() -> dict[tuple[str, str], str]:
+    """(root name, version) of every API version the registry knows, with its API."""
     from tmf_api.registry import api_versions  # the registry builds on the engine
 
-    return frozenset((v.name, v.version) for v in api_versions())
+    return {(v.name, v.version): v.api for v in api_versions()}
 
 
 def _without(doc: JSON, names: frozenset[str]) -> JSON:

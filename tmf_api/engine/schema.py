@@ -124,6 +124,17 @@ class SchemaView:
             req.update(part.raw.get("required", []))
         return frozenset(req)
 
+    def subtype_property(self, name: str) -> SchemaView | None:
+        """`name` as an attribute of one of this schema's declared subtypes (v5 PhoneContactMedium's
+        `phoneNumber` on a ContactMedium): objects typed so carry it, so a path may name it."""
+        schemas = self._doc["components"]["schemas"]
+        for subtype in sorted(allowed_types(self)):
+            if subtype in schemas and subtype != self.name:
+                found = SchemaView.named(self._doc, subtype).properties.get(name)
+                if found is not None:
+                    return found
+        return None
+
     @property
     def element(self) -> SchemaView:
         """The schema of one element if this is an array, else itself."""
@@ -134,7 +145,7 @@ class SchemaView:
         steps: list[PathStep] = []
         current: SchemaView = self
         for name in path.split("."):
-            sub = current.element.properties.get(name)
+            sub = current.element.properties.get(name) or current.element.subtype_property(name)
             if sub is None:
                 return None
             steps.append(PathStep(name, sub.json_type == "array", sub))
