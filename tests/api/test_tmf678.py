@@ -3,6 +3,7 @@ applied rates → bill on demand), read through the generic contracts, plus the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from sid_model import BillingCycleSpecification
 from tests.api.contract import (
     CreateContract,
     LifecycleContract,
@@ -19,7 +21,10 @@ from tests.api.contract import (
 )
 from tests.api.test_tmf622 import V5 as ORDERS_V5
 from tests.api.test_tmf622 import order_v5
+from tests.api.test_tmf666 import V5 as ACCOUNTS_V5
+from tests.api.test_tmf666 import account_v5
 from tests.fixtures.app import CheckedClient
+from tmf_api.apis.billing import Cycle
 from tmf_api.engine.resource import RequestContext
 
 V4 = "/tmf-api/customerBillManagement/v4"
@@ -367,3 +372,110 @@ def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
     change = {"@type": "CustomerBill", "billCycle": {"@type": "BillCycleRef", "id": bill_cycles[0]}}
     patched = api_client.patch(url, content=json.dumps(change), headers=MERGE)
     assert patched.status_code == 200 and patched.json()["billCycle"]["id"] == bill_cycles[0]
+
+
+# -- the billing account's cycle (TMF666) --------------------------------------------------------
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def held_account(client: CheckedClient, cycle: dict[str, Any] | None = None) -> str:
+    """A billing account this server holds (TMF666 v5), on the given billing cycle specification."""
+    body: dict[str, Any] = account_v5("BillingAccount", "计费测试账户")
+    if cycle is not None:
+        spec = client.post(f"{ACCOUNTS_V5}/billingCycleSpecification", json=cycle)
+        assert spec.status_code == 201, spec.text
+        ref = {"@type": "BillingCycleSpecificationRef", "id": spec.json()["id"]}
+        body["billStructure"] = {"@type": "BillStructure", "cycleSpecification": ref}
+    response = client.post(f"{ACCOUNTS_V5}/billingAccount", json=body)
+    assert response.status_code == 201, response.text
+    account: str = response.json()["id"]
+    return account
+
+
+def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedClient) -> None:
+    monthly = {
+        "@type": "BillingCycleSpecification",
+        "name": "月结账期（每月1日出账）",
+        "billingPeriod": "month",
+        "billingDateShift": 0,
+        "paymentDueDateOffset": 14,
+    }
+    account = held_account(api_client, monthly)
+    complete_order(api_client, account, [price("月租", "recurring", "169.00")])
+    bill = api_client.get(
+        f"{V5}/customerBill/{bill_on_demand(api_client, V5, account)['customerBill']['id']}"
+    )
+    bill_json = bill.json()
+    billed = dt.datetime.fromisoformat(bill_json["billDate"]).astimezone(CST)
+    # The calendar month the bill is made in, in the operator's time (CST): due on its 15th, or on
+    # the next month's once that has passed; the next bill on the 1st of the next month.
+    start = billed.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    due = start + dt.timedelta(days=14)
+    if due <= billed:
+        due = following + dt.timedelta(days=14)
+    assert dt.datetime.fromisoformat(bill_json["nextBillDate"]) == following
+    assert dt.datetime.fromisoformat(bill_json["paymentDueDate"]) == due
+    assert dt.datetime.fromisoformat(bill_json["billingPeriod"]["startDateTime"]) <= start
+    # An account this server does not hold is billed on the default terms (due in 15 days).
+    other = new_account()
+    complete_order(api_client, other, [price("月租", "recurring", "169.00")])
+    plain = api_client.get(f"{V5}/customerBill/{bill_on_demand(api_client, V5, other)['customerBill']['id']}")
+    plain_json = plain.json()
+    assert "nextBillDate" not in plain_json
+    assert dt.datetime.fromisoformat(plain_json["paymentDueDate"]) - dt.datetime.fromisoformat(
+        plain_json["billDate"]
+    ) == dt.timedelta(days=15)
+
+
+@pytest.mark.parametrize(
+    ("period", "shift", "due", "now", "start", "end", "due_at"),
+    [
+        # the 15th of each month (CST midnight is 16:00 UTC the day before)
+        (
+            "month",
+            14,
+            15,
+            "2026-12-20T08:00:00Z",
+            "2026-12-14T16:00:00Z",
+            "2027-01-14T16:00:00Z",
+            "2026-12-29T16:00:00Z",
+        ),
+        (
+            "month",
+            14,
+            3,
+            "2026-12-10T08:00:00Z",
+            "2026-11-14T16:00:00Z",
+            "2026-12-14T16:00:00Z",
+            "2026-12-17T16:00:00Z",
+        ),
+        (
+            "quarter",
+            0,
+            20,
+            "2026-11-30T17:00:00Z",
+            "2026-09-30T16:00:00Z",
+            "2026-12-31T16:00:00Z",
+            "2027-01-20T16:00:00Z",
+        ),
+        (
+            "week",
+            0,
+            2,
+            "2026-12-03T08:00:00Z",
+            "2026-11-29T16:00:00Z",
+            "2026-12-06T16:00:00Z",
+            "2026-12-08T16:00:00Z",
+        ),
+    ],
+)
+def test_billing_cycle_periods_and_due_dates(
+    period: str, shift: int, due: int, now: str, start: str, end: str, due_at: str
+) -> None:
+    spec = BillingCycleSpecification(
+        id="c", billing_period=period, billing_date_shift=shift, payment_due_date_offset=due
+    )
+    cycle = Cycle(spec, dt.datetime.fromisoformat(now))
+    assert (cycle.start, cycle.end) == (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+    assert cycle.payment_due == dt.datetime.fromisoformat(due_at)
