@@ -320,14 +320,18 @@ def test_billing_account_names_its_bill_structure_and_reads_in_both_versions(
     assert_tmf_error(api_client.get(f"{V4}/financialAccount/{account['id']}"), 404)
 
 
-@pytest.mark.parametrize("member", ["format", "cycleSpecification"])
+@pytest.mark.parametrize("member", ["format", "cycleSpecification", "presentationMedia"])
 def test_bill_structure_references_must_name_held_resources(api_client: CheckedClient, member: str) -> None:
     made = bill_structure(api_client)
     structure = structure_v4(made)
-    structure[member] = structure[member] | {"id": "no-such-id"}
+    unknown = {"id": "no-such-id", "name": "未知", "isRef": True}
+    if member == "presentationMedia":  # every medium of the list is checked
+        structure[member] = [*structure[member], unknown]
+    else:
+        structure[member] = structure[member] | unknown
     marker = ReadContract.new_marker()
     response = api_client.post(f"{V4}/billingAccount", json=account_v4(marker, billStructure=structure))
-    assert_tmf_error(response, 400, mentions=f"billStructure.{member}.id")
+    assert_tmf_error(response, 400, mentions=f"billStructure.{member}.id 'no-such-id'")
     assert api_client.get(f"{V4}/billingAccount", params={"name": marker}).json() == []
     account = api_client.post(f"{V4}/billingAccount", json=account_v4(marker)).json()
     patch = {"billStructure": structure}
