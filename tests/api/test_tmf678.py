@@ -80,8 +80,19 @@ def bill_on_demand(client: CheckedClient, base: str, account: str) -> dict[str, 
     return created
 
 
-def new_account() -> str:
-    return f"BA-{uuid.uuid4().hex[:10]}"
+def new_account(client: CheckedClient, cycle: dict[str, Any] | None = None, name: str | None = None) -> str:
+    """A billing account this server holds (TMF666 v5; orders name no other), optionally on the
+    given billing cycle specification."""
+    body: dict[str, Any] = account_v5("BillingAccount", name or f"BA-{uuid.uuid4().hex[:10]}")
+    if cycle is not None:
+        spec = client.post(f"{ACCOUNTS_V5}/billingCycleSpecification", json=cycle)
+        assert spec.status_code == 201, spec.text
+        ref = {"@type": "BillingCycleSpecificationRef", "id": spec.json()["id"]}
+        body["billStructure"] = {"@type": "BillStructure", "cycleSpecification": ref}
+    response = client.post(f"{ACCOUNTS_V5}/billingAccount", json=body)
+    assert response.status_code == 201, response.text
+    account: str = response.json()["id"]
+    return account
 
 
 class BillCase(QueryContract, PatchContract, LifecycleContract):
@@ -90,7 +101,8 @@ class BillCase(QueryContract, PatchContract, LifecycleContract):
     resource = "customerBill"
     schema_name = "CustomerBill"
     collection_methods = ("GET",)
-    marker_attribute = "billingAccount.id"
+    # Bills name their account (its id and, for an account held here, its name): the marker.
+    marker_attribute = "billingAccount.name"
     date_attribute = "billDate"
     nested_filter = ("billingAccount.id", "")
     patch_attribute = "state"
@@ -102,7 +114,7 @@ class BillCase(QueryContract, PatchContract, LifecycleContract):
     patch_media_types = ("application/merge-patch+json", "application/json")
 
     def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
-        account = marker or self.new_marker()
+        account = new_account(client, name=marker or self.new_marker())
         complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
         run = bill_on_demand(client, self.base, account)
         bill: dict[str, Any] = client.get(f"{self.url}/{run['customerBill']['id']}").json()
@@ -192,7 +204,7 @@ class RateCase(QueryContract):
     nested_filter = ("billingAccount.id", "")
 
     def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
-        account = new_account()
+        account = new_account(client)
         name = marker or self.new_marker()
         complete_order(client, account, [price(name, "oneTime", "100.00", rate=13)])
         (rate,) = client.get(self.url, params={"billingAccount.id": account}).json()
@@ -228,7 +240,7 @@ class OnDemandCase(CreateContract, QueryContract):
 
     @pytest.fixture(autouse=True)
     def _account_with_charges(self, api_client: CheckedClient) -> None:
-        self.account = new_account()
+        self.account = new_account(api_client)
         complete_order(api_client, self.account, [price("宽带月租", "recurring", "199.00", rate=9)])
         self.nested_filter = ("billingAccount.id", self.account)
 
@@ -257,7 +269,7 @@ class TestCustomerBillOnDemandV5(OnDemandCase):
 
 
 def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: CheckedClient) -> None:
-    account = new_account()
+    account = new_account(api_client)
     complete_order(
         api_client,
         account,
@@ -300,7 +312,7 @@ def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: Ch
 
 
 def test_items_in_a_final_state_are_not_completed_nor_billed(api_client: CheckedClient) -> None:
-    account = new_account()
+    account = new_account(api_client)
     body = order_v5("partial items")
     body["billingAccount"] = {"@type": "BillingAccountRef", "id": account}
     item = body["productOrderItem"][0]
@@ -361,7 +373,7 @@ def test_bill_cycles_are_listed(api_client: CheckedClient, bill_cycles: list[str
 def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
     api_client: CheckedClient, bill_cycles: list[str]
 ) -> None:
-    account = new_account()
+    account = new_account(api_client)
     complete_order(api_client, account, [price("月租", "recurring", "29.00")])
     bill = bill_on_demand(api_client, V5, account)["customerBill"]
     url = f"{V5}/customerBill/{bill['id']}"
@@ -378,20 +390,6 @@ def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
-def held_account(client: CheckedClient, cycle: dict[str, Any] | None = None) -> str:
-    """A billing account this server holds (TMF666 v5), on the given billing cycle specification."""
-    body: dict[str, Any] = account_v5("BillingAccount", "计费测试账户")
-    if cycle is not None:
-        spec = client.post(f"{ACCOUNTS_V5}/billingCycleSpecification", json=cycle)
-        assert spec.status_code == 201, spec.text
-        ref = {"@type": "BillingCycleSpecificationRef", "id": spec.json()["id"]}
-        body["billStructure"] = {"@type": "BillStructure", "cycleSpecification": ref}
-    response = client.post(f"{ACCOUNTS_V5}/billingAccount", json=body)
-    assert response.status_code == 201, response.text
-    account: str = response.json()["id"]
-    return account
-
-
 def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedClient) -> None:
     monthly = {
         "@type": "BillingCycleSpecification",
@@ -400,7 +398,7 @@ def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedCli
         "billingDateShift": 0,
         "paymentDueDateOffset": 14,
     }
-    account = held_account(api_client, monthly)
+    account = new_account(api_client, monthly)
     complete_order(api_client, account, [price("月租", "recurring", "169.00")])
     bill = api_client.get(
         f"{V5}/customerBill/{bill_on_demand(api_client, V5, account)['customerBill']['id']}"
@@ -417,8 +415,8 @@ def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedCli
     assert dt.datetime.fromisoformat(bill_json["nextBillDate"]) == following
     assert dt.datetime.fromisoformat(bill_json["paymentDueDate"]) == due
     assert dt.datetime.fromisoformat(bill_json["billingPeriod"]["startDateTime"]) <= start
-    # An account this server does not hold is billed on the default terms (due in 15 days).
-    other = new_account()
+    # An account without a billing cycle is billed on the default terms (due in 15 days).
+    other = new_account(api_client)
     complete_order(api_client, other, [price("月租", "recurring", "169.00")])
     plain = api_client.get(f"{V5}/customerBill/{bill_on_demand(api_client, V5, other)['customerBill']['id']}")
     plain_json = plain.json()
