@@ -206,8 +206,11 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
             return body | {"billStructure": refs}
 
         return account
-    if resource == "billingCycleSpecification":
-        return lambda marker: reference_body("BillingCycleSpecification", marker, v5=v5)
+    schema = resource[0].upper() + resource[1:]
+    if api == "TMF666" and resource.endswith("Account"):
+        return lambda marker: account_v5(schema, marker) if v5 else account_v4(marker)
+    if api == "TMF666":
+        return lambda marker: reference_body(schema, marker, v5=v5)
     if resource == "customerBillOnDemand":
 
         def on_demand(marker: str) -> Any:
@@ -241,7 +244,7 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
         return doc, f"billingAccount.id={body['billingAccount']['id']}"
     if resource == "cancelProductOrder":
         return doc, f"cancellationReason={marker}"
-    if resource in ("troubleTicketSpecification", "billingAccount", "billingCycleSpecification"):
+    if resource == "troubleTicketSpecification" or api == "TMF666":
         return doc, f"name={marker}"
     return doc, f"description={marker}"
 
