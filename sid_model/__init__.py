@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from sid_model.account import (
+    Account,
+    AccountBalance,
+    AccountRelatedParty,
+    BillFormat,
+    BillingCycleSpecification,
+    BillPresentationMedia,
+)
 from sid_model.base import Base
 from sid_model.customer import Customer, CustomerContactMedium, CustomerRelatedParty
 from sid_model.customer_bill import (
@@ -51,9 +59,15 @@ from sid_model.trouble_ticket import (
 )
 
 __all__ = [
+    "Account",
+    "AccountBalance",
+    "AccountRelatedParty",
     "AppliedCustomerBillingRate",
     "Base",
     "BillCycle",
+    "BillFormat",
+    "BillPresentationMedia",
+    "BillingCycleSpecification",
     "CancelProductOrder",
     "Customer",
     "CustomerBill",

@@ -79,6 +79,23 @@ def test_adding_an_api_is_adding_a_folder(tmp_path: Path) -> None:
     assert copied.resources["hub"].scope == {"api": "TMF999", "version": "v5"}
 
 
+def test_an_apis_own_templates_serve_its_resources_and_may_not_shadow_common_ones(tmp_path: Path) -> None:
+    """TMF666's four account kinds are one template (mappings/TMF666/nodes.yaml), with its overlay."""
+    v4, v5 = load_mapping("TMF666", "v4"), load_mapping("TMF666", "v5")
+    for path in ("billingAccount", "settlementAccount", "partyAccount", "financialAccount"):
+        assert v4.resources[path].node.column_for("lastModified") is not None
+        assert v5.resources[path].node.column_for("lastUpdate") is not None
+        assert v5.resources[path].scope == {"kind": path}
+    root = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_ROOT, root)
+    own = root / "TMF666" / "nodes.yaml"
+    own.write_text(
+        own.read_text(encoding="utf-8") + "RelatedParty: {attributes: {id: party_id}}\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="RelatedParty"):
+        load_mapping("TMF666", "v4", root)
+
+
 def test_overlays_change_only_what_they_name() -> None:
     v4 = load_mapping("TMF622", "v4")
     v5 = load_mapping("TMF622", "v5")

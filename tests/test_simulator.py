@@ -79,7 +79,7 @@ def order_state(client: CheckedClient, order: dict[str, Any]) -> str:
 
 
 def test_order_is_fulfilled_after_the_configured_delays_and_billed(client: CheckedClient) -> None:
-    account = new_account()
+    account = new_account(client)
     order = new_order(client, "新装5G手机号码", account)
     t0 = utcnow()
     sim = simulator(client, clock=FakeClock(t0))

@@ -26,6 +26,7 @@ from tmf_api.resources import load_yaml
 
 MANIFEST = "manifest.yaml"
 COMMON = "common"
+NODES = "nodes.yaml"
 
 
 def read_yaml(path: Path) -> Any:
@@ -177,7 +178,15 @@ def assembled(api: str, version: str, root: Path = MAPPINGS_ROOT) -> dict[str, A
     m = manifest(api, root)
     v = api_version(api, version, root)
     files = {resource: read_yaml(m.resource_file(resource)) for resource in m.resources}
-    templates = read_yaml(root / COMMON / "nodes.yaml")
+    templates = read_yaml(root / COMMON / NODES)
+    # An API's own templates (nodes several of its resources share) sit beside its manifest.
+    own = m.folder / NODES
+    if own.is_file():
+        mine = read_yaml(own)
+        clash = set(mine) & set(templates)
+        if clash:
+            raise ValueError(f"{own}: templates {sorted(clash)} are already defined in {COMMON}/{NODES}")
+        templates = templates | mine
     hub = read_yaml(root / COMMON / "hub.yaml")
     raw = assemble(api, version, v.name, files, templates, hub)
     raw["events_from"] = v.events_from

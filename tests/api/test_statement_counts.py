@@ -24,7 +24,8 @@ from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.api.test_tmf629 import customer_v4, customer_v5
 from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
-from tests.api.test_tmf678 import bill_on_demand, complete_order, price
+from tests.api.test_tmf666 import account_v4, account_v5, bill_structure, reference_body, structure_v4
+from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
 from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.registry import api_versions
 
@@ -83,8 +84,10 @@ TMF621_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "troubleTicketSpecification", "patch"): 5,
     ("v5", "troubleTicketSpecification", "delete"): 4,
 }
+# A bill run reads the account's unbilled rates and, in one SELECT, the TMF666 billing account's
+# name and billing cycle.
 TMF678_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "customerBillOnDemand", "create"): 13,
+    ("v4", "customerBillOnDemand", "create"): 14,
     ("v4", "customerBillOnDemand", "retrieve"): 1,
     ("v4", "customerBillOnDemand", "list"): 2,
     ("v4", "customerBill", "retrieve"): 1,
@@ -92,7 +95,7 @@ TMF678_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "customerBill", "patch"): 5,
     ("v4", "appliedCustomerBillingRate", "retrieve"): 1,
     ("v4", "appliedCustomerBillingRate", "list"): 2,
-    ("v5", "customerBillOnDemand", "create"): 13,
+    ("v5", "customerBillOnDemand", "create"): 14,
     ("v5", "customerBillOnDemand", "retrieve"): 1,
     ("v5", "customerBillOnDemand", "list"): 2,
     ("v5", "customerBill", "retrieve"): 1,
@@ -101,11 +104,32 @@ TMF678_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "appliedCustomerBillingRate", "retrieve"): 1,
     ("v5", "appliedCustomerBillingRate", "list"): 2,
 }
+# An account is its row plus one batched SELECT per child collection (related parties, balances);
+# a billing account's create also checks each reference of its bill structure (format, medium,
+# cycle: one SELECT each); a PATCH does not check again the references the account already held.
+TMF666_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "billingAccount", "create"): 7,
+    ("v4", "billingAccount", "retrieve"): 3,
+    ("v4", "billingAccount", "list"): 4,
+    ("v4", "billingAccount", "patch"): 5,
+    ("v4", "billingAccount", "delete"): 7,
+    ("v5", "billingAccount", "create"): 7,
+    ("v5", "billingAccount", "retrieve"): 3,
+    ("v5", "billingAccount", "list"): 4,
+    ("v5", "billingAccount", "patch"): 5,
+    ("v5", "billingAccount", "delete"): 7,
+    ("v5", "billingCycleSpecification", "create"): 2,
+    ("v5", "billingCycleSpecification", "retrieve"): 1,
+    ("v5", "billingCycleSpecification", "list"): 2,
+    ("v5", "billingCycleSpecification", "patch"): 3,
+    ("v5", "billingCycleSpecification", "delete"): 3,
+}
 # One table per API (tests/test_registry.py: no typed lists of several APIs).
 EXPECTED: dict[tuple[str, str, str, str], int] = (
     {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
     | {("TMF621", *key): count for key, count in TMF621_COUNTS.items()}
     | {("TMF678", *key): count for key, count in TMF678_COUNTS.items()}
+    | {("TMF666", *key): count for key, count in TMF666_COUNTS.items()}
 )
 
 
@@ -168,13 +192,41 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
 
         return cancel
     if resource == "hub":
-        return lambda marker: {"callback": f"http://127.0.0.1:9/{marker}", "query": "eventType=none"} | (
-            {"@type": "Hub"} if v5 else {}
+        return lambda marker: (
+            {"callback": f"http://127.0.0.1:9/{marker}", "query": "eventType=none"}
+            | ({"@type": "Hub"} if v5 else {})
         )
+    if resource == "billingAccount":
+
+        def account(marker: str) -> Any:
+            # A bill structure naming a format, a medium and a cycle held here (references checked).
+            made = bill_structure(client)
+            body = account_v5("BillingAccount", marker) if v5 else account_v4(marker)
+            refs = structure_v4(made)
+            if v5:
+                refs = {
+                    "@type": "BillStructure",
+                    "format": {"@type": "BillFormatRef", "id": made["billFormat"]["id"]},
+                    "presentationMedia": [
+                        {"@type": "BillPresentationMediaRef", "id": made["billPresentationMedia"]["id"]}
+                    ],
+                    "cycleSpecification": {
+                        "@type": "BillingCycleSpecificationRef",
+                        "id": made["billingCycleSpecification"]["id"],
+                    },
+                }
+            return body | {"billStructure": refs}
+
+        return account
+    schema = resource[0].upper() + resource[1:]
+    if api == "TMF666" and resource.endswith("Account"):
+        return lambda marker: account_v5(schema, marker) if v5 else account_v4(marker)
+    if api == "TMF666":
+        return lambda marker: reference_body(schema, marker, v5=v5)
     if resource == "customerBillOnDemand":
 
         def on_demand(marker: str) -> Any:
-            account = f"BA-{marker}"
+            account = new_account(client)
             complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
             if v5:
                 ref = {"@type": "BillingAccountRef", "id": account}
@@ -190,7 +242,7 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
     url = f"{ROOTS[api, version]}/{resource}"
     marker = _marker()
     if resource in ("customerBill", "appliedCustomerBillingRate"):
-        account = f"BA-{marker}"
+        account = new_account(client)
         complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
         if resource == "customerBill":
             run = bill_on_demand(client, f"{BILLS}/{version}", account)
@@ -204,7 +256,7 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
         return doc, f"billingAccount.id={body['billingAccount']['id']}"
     if resource == "cancelProductOrder":
         return doc, f"cancellationReason={marker}"
-    if resource in ("troubleTicketSpecification", "customer"):
+    if resource in ("troubleTicketSpecification", "customer") or api == "TMF666":
         return doc, f"name={marker}"
     if resource == "individual":
         return doc, f"familyName={marker}"
@@ -221,6 +273,8 @@ def _patch_body(version: str, resource: str) -> Any:
         return typed | {"name": "宽带故障（已派单）"}
     if resource == "troubleTicketSpecification":
         return typed | {"description": "故障报修工单规格 v2"}
+    if resource in ("billingAccount", "billingCycleSpecification"):
+        return typed | {"description": "已复核"}
     if resource == "customerBill":
         return typed | {"state": "validated"} if version == "v5" else {"state": "validated"}
     raise AssertionError(resource)

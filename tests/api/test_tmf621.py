@@ -264,7 +264,7 @@ def test_billing_dispute_references_a_customer_bill(api_client: CheckedClient) -
     from tests.api.test_tmf678 import V5 as BILLS_V5
     from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
 
-    account = new_account()
+    account = new_account(api_client)
     complete_order(api_client, account, [price("装机调测费", "oneTime", "50.00")])
     bill = api_client.get(
         f"{BILLS_V5}/customerBill/{bill_on_demand(api_client, BILLS_V5, account)['customerBill']['id']}"

@@ -368,3 +368,43 @@ def test_filter_values_postgresql_cannot_hold_are_a_400(api_client: CheckedClien
         response = api_client.get(f"{V5}/productOrder", params={parameter: value})
         assert_tmf_error(response, 400, mentions=parameter)
     assert api_client.get(f"{V5}/productOrder", params={price: "1e2"}).status_code == 200
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_an_order_bills_a_held_billing_account_that_is_not_closed(
+    api_client: CheckedClient, version: str
+) -> None:
+    from tests.api.test_tmf678 import new_account  # test_tmf678 builds on this module's orders
+
+    base, body = (V4, order_v4("billing account")) if version == "v4" else (V5, order_v5("billing account"))
+    ref: dict[str, Any] = {"@type": "BillingAccountRef"} if version == "v5" else {}
+    account = new_account(api_client)
+    created = api_client.post(f"{base}/productOrder", json=body | {"billingAccount": ref | {"id": account}})
+    assert created.status_code == 201, created.text
+    # An account this server does not hold, on the order or on an item: refused, naming it.
+    unknown = body | {"billingAccount": ref | {"id": "BA-NOT-HELD"}}
+    assert_tmf_error(api_client.post(f"{base}/productOrder", json=unknown), 400, mentions="BA-NOT-HELD")
+    item = body["productOrderItem"][0] | {"billingAccount": ref | {"id": "BA-ITEM-NOT-HELD"}}
+    on_item = body | {"productOrderItem": [item]}
+    assert_tmf_error(api_client.post(f"{base}/productOrder", json=on_item), 400, mentions="BA-ITEM-NOT-HELD")
+    order_url = f"{base}/productOrder/{created.json()['id']}"
+    patch = {"billingAccount": ref | {"id": "BA-NOT-HELD"}} | (
+        {"@type": "ProductOrder"} if version == "v5" else {}
+    )
+    headers = {"content-type": "application/merge-patch+json"}
+    assert_tmf_error(
+        api_client.patch(order_url, content=json.dumps(patch), headers=headers),
+        400,
+        mentions="billingAccount.id",
+    )
+    # A closed account (销户) takes no new order; the orders it already has stay changeable.
+    accounts = "/tmf-api/accountManagement/v4/billingAccount"
+    for state in ("pendingClosure", "closed"):
+        moved = api_client.patch(
+            f"{accounts}/{account}", content=json.dumps({"state": state}), headers=headers
+        )
+        assert moved.status_code == 200, moved.text
+    closed = body | {"billingAccount": ref | {"id": account}}
+    assert_tmf_error(api_client.post(f"{base}/productOrder", json=closed), 400, mentions="closed")
+    note = {"description": "客户已销户"} | ({"@type": "ProductOrder"} if version == "v5" else {})
+    assert api_client.patch(order_url, content=json.dumps(note), headers=headers).status_code == 200

@@ -3,6 +3,7 @@ applied rates → bill on demand), read through the generic contracts, plus the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from sid_model import BillingCycleSpecification
 from tests.api.contract import (
     CreateContract,
     LifecycleContract,
@@ -19,7 +21,10 @@ from tests.api.contract import (
 )
 from tests.api.test_tmf622 import V5 as ORDERS_V5
 from tests.api.test_tmf622 import order_v5
+from tests.api.test_tmf666 import V5 as ACCOUNTS_V5
+from tests.api.test_tmf666 import account_v5
 from tests.fixtures.app import CheckedClient
+from tmf_api.apis.billing import Cycle
 from tmf_api.engine.resource import RequestContext
 
 V4 = "/tmf-api/customerBillManagement/v4"
@@ -75,8 +80,19 @@ def bill_on_demand(client: CheckedClient, base: str, account: str) -> dict[str, 
     return created
 
 
-def new_account() -> str:
-    return f"BA-{uuid.uuid4().hex[:10]}"
+def new_account(client: CheckedClient, cycle: dict[str, Any] | None = None, name: str | None = None) -> str:
+    """A billing account this server holds (TMF666 v5; orders name no other), optionally on the
+    given billing cycle specification."""
+    body: dict[str, Any] = account_v5("BillingAccount", name or f"BA-{uuid.uuid4().hex[:10]}")
+    if cycle is not None:
+        spec = client.post(f"{ACCOUNTS_V5}/billingCycleSpecification", json=cycle)
+        assert spec.status_code == 201, spec.text
+        ref = {"@type": "BillingCycleSpecificationRef", "id": spec.json()["id"]}
+        body["billStructure"] = {"@type": "BillStructure", "cycleSpecification": ref}
+    response = client.post(f"{ACCOUNTS_V5}/billingAccount", json=body)
+    assert response.status_code == 201, response.text
+    account: str = response.json()["id"]
+    return account
 
 
 class BillCase(QueryContract, PatchContract, LifecycleContract):
@@ -85,7 +101,8 @@ class BillCase(QueryContract, PatchContract, LifecycleContract):
     resource = "customerBill"
     schema_name = "CustomerBill"
     collection_methods = ("GET",)
-    marker_attribute = "billingAccount.id"
+    # Bills name their account (its id and, for an account held here, its name): the marker.
+    marker_attribute = "billingAccount.name"
     date_attribute = "billDate"
     nested_filter = ("billingAccount.id", "")
     patch_attribute = "state"
@@ -98,7 +115,7 @@ class BillCase(QueryContract, PatchContract, LifecycleContract):
     patch_media_types: ClassVar[tuple[str, ...]] = ("application/merge-patch+json", "application/json")
 
     def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
-        account = marker or self.new_marker()
+        account = new_account(client, name=marker or self.new_marker())
         complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
         run = bill_on_demand(client, self.base, account)
         bill: dict[str, Any] = client.get(f"{self.url}/{run['customerBill']['id']}").json()
@@ -188,7 +205,7 @@ class RateCase(QueryContract):
     nested_filter = ("billingAccount.id", "")
 
     def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
-        account = new_account()
+        account = new_account(client)
         name = marker or self.new_marker()
         complete_order(client, account, [price(name, "oneTime", "100.00", rate=13)])
         (rate,) = client.get(self.url, params={"billingAccount.id": account}).json()
@@ -224,7 +241,7 @@ class OnDemandCase(CreateContract, QueryContract):
 
     @pytest.fixture(autouse=True)
     def _account_with_charges(self, api_client: CheckedClient) -> None:
-        self.account = new_account()
+        self.account = new_account(api_client)
         complete_order(api_client, self.account, [price("宽带月租", "recurring", "199.00", rate=9)])
         self.nested_filter = ("billingAccount.id", self.account)
 
@@ -253,7 +270,7 @@ class TestCustomerBillOnDemandV5(OnDemandCase):
 
 
 def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: CheckedClient) -> None:
-    account = new_account()
+    account = new_account(api_client)
     complete_order(
         api_client,
         account,
@@ -296,7 +313,7 @@ def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: Ch
 
 
 def test_items_in_a_final_state_are_not_completed_nor_billed(api_client: CheckedClient) -> None:
-    account = new_account()
+    account = new_account(api_client)
     body = order_v5("partial items")
     body["billingAccount"] = {"@type": "BillingAccountRef", "id": account}
     item = body["productOrderItem"][0]
@@ -357,7 +374,7 @@ def test_bill_cycles_are_listed(api_client: CheckedClient, bill_cycles: list[str
 def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
     api_client: CheckedClient, bill_cycles: list[str]
 ) -> None:
-    account = new_account()
+    account = new_account(api_client)
     complete_order(api_client, account, [price("月租", "recurring", "29.00")])
     bill = bill_on_demand(api_client, V5, account)["customerBill"]
     url = f"{V5}/customerBill/{bill['id']}"
@@ -368,3 +385,96 @@ def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
     change = {"@type": "CustomerBill", "billCycle": {"@type": "BillCycleRef", "id": bill_cycles[0]}}
     patched = api_client.patch(url, content=json.dumps(change), headers=MERGE)
     assert patched.status_code == 200 and patched.json()["billCycle"]["id"] == bill_cycles[0]
+
+
+# -- the billing account's cycle (TMF666) --------------------------------------------------------
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedClient) -> None:
+    monthly = {
+        "@type": "BillingCycleSpecification",
+        "name": "月结账期（每月1日出账）",
+        "billingPeriod": "month",
+        "billingDateShift": 0,
+        "paymentDueDateOffset": 14,
+    }
+    account = new_account(api_client, monthly)
+    complete_order(api_client, account, [price("月租", "recurring", "169.00")])
+    bill = api_client.get(
+        f"{V5}/customerBill/{bill_on_demand(api_client, V5, account)['customerBill']['id']}"
+    )
+    bill_json = bill.json()
+    billed = dt.datetime.fromisoformat(bill_json["billDate"]).astimezone(CST)
+    # The calendar month the bill is made in, in the operator's time (CST): due on its 15th, or on
+    # the next month's once that has passed; the next bill on the 1st of the next month.
+    start = billed.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    due = start + dt.timedelta(days=14)
+    if due <= billed:
+        due = following + dt.timedelta(days=14)
+    assert dt.datetime.fromisoformat(bill_json["nextBillDate"]) == following
+    assert dt.datetime.fromisoformat(bill_json["paymentDueDate"]) == due
+    assert dt.datetime.fromisoformat(bill_json["billingPeriod"]["startDateTime"]) <= start
+    # An account without a billing cycle is billed on the default terms (due in 15 days).
+    other = new_account(api_client)
+    complete_order(api_client, other, [price("月租", "recurring", "169.00")])
+    plain = api_client.get(f"{V5}/customerBill/{bill_on_demand(api_client, V5, other)['customerBill']['id']}")
+    plain_json = plain.json()
+    assert "nextBillDate" not in plain_json
+    assert dt.datetime.fromisoformat(plain_json["paymentDueDate"]) - dt.datetime.fromisoformat(
+        plain_json["billDate"]
+    ) == dt.timedelta(days=15)
+
+
+@pytest.mark.parametrize(
+    ("period", "shift", "due", "now", "start", "end", "due_at"),
+    [
+        # the 15th of each month (CST midnight is 16:00 UTC the day before)
+        (
+            "month",
+            14,
+            15,
+            "2026-12-20T08:00:00Z",
+            "2026-12-14T16:00:00Z",
+            "2027-01-14T16:00:00Z",
+            "2026-12-29T16:00:00Z",
+        ),
+        (
+            "month",
+            14,
+            3,
+            "2026-12-10T08:00:00Z",
+            "2026-11-14T16:00:00Z",
+            "2026-12-14T16:00:00Z",
+            "2026-12-17T16:00:00Z",
+        ),
+        (
+            "quarter",
+            0,
+            20,
+            "2026-11-30T17:00:00Z",
+            "2026-09-30T16:00:00Z",
+            "2026-12-31T16:00:00Z",
+            "2027-01-20T16:00:00Z",
+        ),
+        (
+            "week",
+            0,
+            2,
+            "2026-12-03T08:00:00Z",
+            "2026-11-29T16:00:00Z",
+            "2026-12-06T16:00:00Z",
+            "2026-12-08T16:00:00Z",
+        ),
+    ],
+)
+def test_billing_cycle_periods_and_due_dates(
+    period: str, shift: int, due: int, now: str, start: str, end: str, due_at: str
+) -> None:
+    spec = BillingCycleSpecification(
+        id="c", billing_period=period, billing_date_shift=shift, payment_due_date_offset=due
+    )
+    cycle = Cycle(spec, dt.datetime.fromisoformat(now))
+    assert (cycle.start, cycle.end) == (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+    assert cycle.payment_due == dt.datetime.fromisoformat(due_at)

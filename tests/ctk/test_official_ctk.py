@@ -42,8 +42,14 @@ def _produce_bills_through_the_apis(base: str) -> None:
         "recurringChargePeriod": "month",
         "price": {"taxRate": 6, "taxIncludedAmount": {"unit": "CNY", "value": 169.0}},
     }
+    accounts = f"{base}/tmf-api/accountManagement/v4/billingAccount"
     with httpx.Client(timeout=30) as client:
-        for account in ("BA-CTK-1", "BA-CTK-2"):
+        for name in ("BA-CTK-1", "BA-CTK-2"):
+            # Orders bill accounts this server holds (TMF666).
+            party = {"id": "CUST-CTK", "name": "CTK", "@referredType": "Individual"}
+            held = client.post(accounts, json={"name": name, "relatedParty": [party]})
+            assert held.status_code == 201, held.text
+            account = held.json()["id"]
             order = client.post(
                 orders,
                 json={

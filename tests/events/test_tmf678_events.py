@@ -29,7 +29,7 @@ VERSIONS = [pytest.param(V4, id="v4"), pytest.param(V5, id="v5")]
 @pytest.mark.parametrize("base", VERSIONS)
 def test_bill_on_demand_and_bill_state_events_in_order(hub: Hub, base: str) -> None:
     client, version = hub.client, base.rsplit("/", 1)[1]
-    account = new_account()
+    account = new_account(client)
     complete_order(client, account, [price("SIM卡费", "oneTime", "10.60", excluded="10.00")])
     callback, _ = hub.subscribe(base)
     request = bill_on_demand(client, base, account)
@@ -70,7 +70,7 @@ def test_bill_run_with_nothing_to_bill(hub: Hub, base: str) -> None:
     """No bill is produced: the request's create and terminatedWithError state change only."""
     client, version = hub.client, base.rsplit("/", 1)[1]
     callback, _ = hub.subscribe(base)
-    request = bill_on_demand(client, base, new_account())
+    request = bill_on_demand(client, base, new_account(client))
     assert request["state"] == "terminatedWithError"
     events = hub.settled(callback, 2)
     assert event_types(events) == ["CustomerBillOnDemandCreateEvent", "CustomerBillOnDemandStateChangeEvent"]
@@ -83,7 +83,7 @@ def test_order_completion_is_not_a_billing_event_and_orders_subscribers_get_no_b
     client = hub.client
     on_bills, _ = hub.subscribe(V5)
     on_orders, _ = hub.subscribe("/tmf-api/productOrderingManagement/v5", "eventType=CustomerBillCreateEvent")
-    account = new_account()
+    account = new_account(client)
     complete_order(client, account, [price("宽带安装费", "oneTime", "106.00", excluded="100.00")])
     bill_on_demand(client, V5, account)
     events = hub.settled(on_bills, 3)

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sid_model import AppliedCustomerBillingRate, CustomerBill, ProductOrder, ProductOrderItem
+from sid_model import (
+    Account,
+    AppliedCustomerBillingRate,
+    BillingCycleSpecification,
+    CustomerBill,
+    ProductOrder,
+    ProductOrderItem,
+)
 
 CENT = Decimal("0.01")
 PAYMENT_TERM = dt.timedelta(days=15)
@@ -27,6 +34,21 @@ PERIODS = {
     "month": dt.timedelta(days=30),
     "year": dt.timedelta(days=365),
 }
+
+
+# The operator's calendar (China Standard Time, no daylight saving): bill cycles start at its midnights.
+OPERATOR_TIME = dt.timezone(dt.timedelta(hours=8))
+# Months per cycle period, by TMF666 billingPeriod (or frequency, when no period is given).
+CYCLE_MONTHS = {
+    "month": 1,
+    "monthly": 1,
+    "quarter": 3,
+    "quarterly": 3,
+    "year": 12,
+    "yearly": 12,
+    "annually": 12,
+}
+CYCLE_DAYS = {"day": 1, "daily": 1, "week": 7, "weekly": 7}
 
 
 class BillingError(ValueError):
@@ -127,6 +149,68 @@ def apply_order_charges(
     return rates
 
 
+def _add_months(when: dt.datetime, months: int) -> dt.datetime:
+    month = when.month - 1 + months
+    return when.replace(year=when.year + month // 12, month=month % 12 + 1)
+
+
+class Cycle:
+    """The dates of the billing cycle an account's bill falls in (TMF666 BillingCycleSpecification).
+
+    Periods start at the operator's calendar boundaries (the 1st of a month, quarter or year; a
+    Monday; a midnight) shifted by `billingDateShift` days; the other offsets count days from the
+    start of the period, as TMF666 defines them. A bill made on demand belongs to the period it is
+    made in; it is due on the cycle's next due date (this period's, or the next one's once passed).
+    """
+
+    def __init__(self, spec: BillingCycleSpecification, now: dt.datetime) -> None:
+        kind = str(spec.billing_period or spec.frequency or "").lower()
+        months, days = CYCLE_MONTHS.get(kind), CYCLE_DAYS.get(kind)
+        if months is None and days is None:
+            raise ValueError(f"billing cycle specification {spec.id}: unknown period {kind!r}")
+        local = now.astimezone(OPERATOR_TIME)
+        shift = dt.timedelta(days=spec.billing_date_shift or 0)
+
+        def step(start: dt.datetime, n: int) -> dt.datetime:
+            return _add_months(start, n * months) if months else start + dt.timedelta(days=n * (days or 1))
+
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if months:
+            boundary = midnight.replace(day=1, month=(local.month - 1) // months * months + 1)
+        else:
+            boundary = midnight - dt.timedelta(days=midnight.weekday() if days == 7 else 0)
+        start = boundary + shift
+        while start > local:
+            start = step(start - shift, -1) + shift
+        self.start = start.astimezone(dt.UTC)
+        self.end = (step(start - shift, 1) + shift).astimezone(dt.UTC)
+        due = spec.payment_due_date_offset
+        self.payment_due: dt.datetime | None = None
+        if due is not None:
+            self.payment_due = self.start + dt.timedelta(days=due)
+            if self.payment_due <= now:
+                self.payment_due = self.end + dt.timedelta(days=due)
+
+
+def held_account(session: Session, account_id: str, now: dt.datetime) -> tuple[str | None, Cycle | None]:
+    """The name of the billing account and its billing cycle, when this server holds it (TMF666)
+    and it names one (one SELECT of the columns needed: the account's child rows are not loaded)."""
+    found = session.execute(
+        select(Account.name, BillingCycleSpecification)
+        .outerjoin(
+            BillingCycleSpecification, Account.billing_cycle_specification_id == BillingCycleSpecification.id
+        )
+        .where(Account.id == account_id, Account.kind == "billingAccount")
+    ).first()
+    if found is None:
+        return None, None
+    name, spec = found
+    try:
+        return name, Cycle(spec, now) if spec is not None else None
+    except ValueError as error:
+        raise BillingError(str(error)) from None
+
+
 def bill_account(
     session: Session, account_id: str, now: dt.datetime, *, run_type: str = "offCycle"
 ) -> CustomerBill:
@@ -157,6 +241,13 @@ def bill_account(
         taxes[r.tax_rate or Decimal(0)] += (r.tax_included_amount or Decimal(0)) - (
             r.tax_excluded_amount or Decimal(0)
         )
+    # A billing account held here bills on its cycle; any other one on the default terms.
+    account_name, cycle = held_account(session, account_id, now)
+    period_start = min((r.date for r in rates if r.date), default=now)
+    due, next_bill = now + PAYMENT_TERM, None
+    if cycle is not None:
+        period_start = min(period_start, cycle.start)
+        due, next_bill = cycle.payment_due or due, cycle.end
     bill_id = str(uuid.uuid4())
     bill_no = f"ZD{now:%Y%m%d}-{bill_id[:8].upper()}"
     bill = CustomerBill(
@@ -167,10 +258,12 @@ def bill_account(
         run_type=run_type,
         bill_date=now,
         last_update=now,
-        payment_due_date=now + PAYMENT_TERM,
-        billing_period_start=min((r.date for r in rates if r.date), default=now),
+        payment_due_date=due,
+        next_bill_date=next_bill,
+        billing_period_start=period_start,
         billing_period_end=now,
         billing_account_id=account_id,
+        billing_account_name=account_name,
         currency=currency,
         amount_due=included,
         remaining_amount=included,
