@@ -55,6 +55,12 @@ def _parse_public_url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _parse_directory(text: str) -> str:
+    if not Path(text).is_absolute():
+        raise ValueError("is not an absolute directory path")
+    return text
+
+
 def _format_apis(value: tuple[tuple[str, str], ...]) -> str:
     return ",".join(f"{api}:{version}" for api, version in value)
 
@@ -180,6 +186,13 @@ class Settings:
         None, "most connections and requests at once before a 503; none: no limit", minimum=1
     )
     backlog: int = setting(2048, "connections waiting to be accepted", minimum=1)
+    # TMF620 import and export jobs read and write `file:` URLs inside this directory only (a job
+    # naming any other file fails); without it they use the server's own export URLs alone.
+    catalog_job_dir: str | None = setting(
+        None,
+        "directory whose files TMF620 import and export jobs may read and write; none: no files",
+        parse=_parse_directory,
+    )
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
     simulate_fulfilment: bool = setting(
         False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"
