@@ -131,7 +131,12 @@ def export_job(version: str, marker: str) -> dict[str, Any]:
     return _typed(
         version,
         "ExportJob",
-        {"url": f"https://partner.example.com/{marker}.json", "path": "productSpecification"},
+        # The specifications the marker selects: none, so the job's work does not grow with the data.
+        {
+            "url": f"https://partner.example.com/{marker}.json",
+            "path": "productSpecification",
+            "query": f"description={marker}",
+        },
     )
 
 
@@ -415,3 +420,7 @@ def test_a_refused_import_changes_nothing_and_says_why(jobs_client: CheckedClien
         failed = _post(client, f"{V4}/importJob", {"url": url})
         assert failed["status"] == "Failed" and reason in failed["errorLog"]
     assert_tmf_error(client.get(f"{V4}/export/no-such-job"), 404)
+    # The v5 document makes the url a URI: anything else is refused before a job exists.
+    assert_tmf_error(
+        client.post(f"{V5}/importJob", json={"@type": "ImportJob", "url": ""}), 400, mentions="URI"
+    )
