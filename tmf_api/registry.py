@@ -190,7 +190,27 @@ def load_mapping(api: str, version: str, root: Path = MAPPINGS_ROOT) -> ApiMappi
     raw = assembled(api, version, root)
     m = manifest(api, root)
     events = {path: spec for path, spec in m.events.items() if path in raw["resources"]}
-    return parse_mapping(raw, lifecycles(api, root), events)
+    mapping = parse_mapping(raw, lifecycles(api, root), events)
+    check_foreign_references(mapping, root)
+    return mapping
+
+
+def check_foreign_references(mapping: ApiMapping, root: Path = MAPPINGS_ROOT) -> None:
+    """References to another API name one of its resources (the mapping checks its own)."""
+    for path, resource in mapping.resources.items():
+        for reference in resource.references:
+            if reference.api is None:
+                continue
+            try:
+                held = manifest(reference.api, root).resources
+            except KeyError as exc:
+                raise ValueError(f"resource {path}: reference {reference.path}: {exc.args[0]}") from None
+            for target in reference.resources:
+                if target not in held:
+                    raise ValueError(
+                        f"resource {path}: reference {reference.path} names {reference.api} "
+                        f"{target!r}, which is not one of its resources"
+                    )
 
 
 def rules(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:

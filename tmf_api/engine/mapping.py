@@ -144,6 +144,45 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An id in a resource's document that must name a stored resource (`references`).
+
+    `api` None means the mapping's own API. With `only_local`, the id is checked only when the
+    reference's `href` points at this server: references to resources held elsewhere are kept as
+    given. A target whose state is in `excluded_states` counts as not there (a closed account).
+    """
+
+    path: str  # dotted path to the id; arrays on the way are walked element by element
+    resources: tuple[str, ...]
+    api: str | None = None
+    only_local: bool = False
+    excluded_states: frozenset[str] = frozenset()
+
+
+def parse_reference(path: str, spec: Any, own_api: str) -> Reference:
+    if isinstance(spec, str):
+        return Reference(path, (spec,))
+    where = f"reference {path}"
+    if not isinstance(spec, dict) or "resource" not in spec:
+        raise ValueError(f"{where}: give a resource name or {{api, resource, only_local, excluded_states}}")
+    unknown = set(spec) - {"api", "resource", "only_local", "excluded_states"}
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    targets = spec["resource"]
+    resources = (targets,) if isinstance(targets, str) else tuple(targets)
+    if not resources or not all(isinstance(r, str) for r in resources):
+        raise ValueError(f"{where}: resource must be a name or a list of names")
+    api = spec.get("api")
+    return Reference(
+        path,
+        resources,
+        api=None if api in (None, own_api) else str(api),
+        only_local=bool(spec.get("only_local", False)),
+        excluded_states=frozenset(spec.get("excluded_states", [])),
+    )
+
+
+@dataclass(frozen=True)
 class ResourceMapping:
     path: str
     node: Node
@@ -157,8 +196,8 @@ class ResourceMapping:
     server_owned: frozenset[str]
     # When set, the only first-level attributes a PATCH may touch.
     patchable: frozenset[str] | None
-    # Reference id paths that must name an existing resource of this API: {dotted path: resource}.
-    references: dict[str, str]
+    # Ids that must name a stored resource, of this API or another (Reference).
+    references: tuple[Reference, ...]
     # Columns whose fixed values select this resource's rows in a shared table (e.g. the hub's
     # subscriptions of one API version); set on create, required on every read.
     scope: dict[str, Any]
@@ -329,7 +368,9 @@ def parse_mapping(
             on_update=dict(spec.get("on_update", {})),
             server_owned=frozenset(spec.get("server_owned", [])) | {"id", "href"},
             patchable=frozenset(spec["patchable"]) if "patchable" in spec else None,
-            references=dict(spec.get("references", {})),
+            references=tuple(
+                parse_reference(at, ref, raw["api"]) for at, ref in spec.get("references", {}).items()
+            ),
             scope=dict(spec.get("scope", {})),
             unindexed=unindexed,
             options={k: v for k, v in spec.items() if k not in known},
@@ -340,9 +381,11 @@ def parse_mapping(
             },
         )
     for path, resource in resources.items():
-        for target in resource.references.values():
-            if target not in resources:
-                raise ValueError(f"resource {path}: references unknown resource {target!r}")
+        for reference in resource.references:
+            for target in reference.resources:
+                # Another API's resources are checked by the registry, which knows every API.
+                if reference.api is None and target not in resources:
+                    raise ValueError(f"resource {path}: references unknown resource {target!r}")
         if resource.lifecycle and resource.lifecycle not in lifecycles:
             raise ValueError(f"resource {path}: unknown lifecycle {resource.lifecycle!r}")
     for path in events:

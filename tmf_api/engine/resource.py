@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sid_model.base import Base
 from tmf_api.engine import patch as patching
 from tmf_api.engine.document import JSON, build, copy_json, render
-from tmf_api.engine.mapping import ApiMapping, Lifecycle, ResourceMapping
+from tmf_api.engine.mapping import ApiMapping, Lifecycle, Reference, ResourceMapping
 from tmf_api.engine.query import Query
 from tmf_api.engine.schema import SchemaView, check_types, present_types, stored_types
 from tmf_api.engine.sqlfilter import FilterCompiler
@@ -241,18 +241,52 @@ class ResourceService:
             raise not_found(self.schema.name or self.resource.path, id_)
         return row
 
-    def check_references(self, session: Session, doc: JSON) -> None:
-        """Each declared reference names an existing resource, or the request is a 400."""
-        for path, target in self.resource.references.items():
-            value: Any = doc
-            for name in path.split("."):
-                value = value.get(name) if isinstance(value, dict) else None
-            if value is None:
+    def check_references(self, session: Session, doc: JSON, before: JSON | None = None) -> None:
+        """Each declared reference names a stored resource, or the request is a 400.
+
+        `doc` holds hrefs as stored (ours relative, `relative_hrefs`), so a local reference is one
+        whose href starts with the API root. On a change, references `before` already held are
+        not checked again: an order stays patchable after its billing account closed.
+        """
+        for reference in self.resource.references:
+            api = reference.api or self.runtime.mapping.api
+            targets = [reference_target(api, name) for name in reference.resources]
+            held = {value for _, value in _references_at(before, reference.path)} if before else set()
+            for holder, value in _references_at(doc, reference.path):
+                if value in held:
+                    continue
+                href = holder.get("href")
+                local = isinstance(href, str) and href.startswith(_API_ROOT)
+                if reference.only_local and not local:
+                    continue  # held elsewhere: stored as given
+                candidates = targets
+                if local:
+                    assert isinstance(href, str)
+                    candidates = [t for t in targets if any(href == p + value for p in t.prefixes)]
+                    if not candidates:
+                        raise bad_request(
+                            f"{reference.path} {value!r}: its href {href!r} names no "
+                            f"{' or '.join(t.schema for t in targets)} of this server with that id"
+                        )
+                self._check_target(session, reference, value, candidates)
+
+    def _check_target(
+        self, session: Session, reference: Reference, value: str, targets: list[ReferenceTarget]
+    ) -> None:
+        names = " or ".join(t.schema for t in targets)
+        for target in targets:
+            entity = target.entity
+            stmt = select(getattr(entity, target.state_column) if target.state_column else entity.pk)
+            stmt = stmt.where(entity.id == value)
+            for column, fixed in target.scope.items():
+                stmt = stmt.where(getattr(entity, column) == fixed)
+            found = session.execute(stmt.limit(1)).first()
+            if found is None:
                 continue
-            service = self.runtime.services[target]
-            exists = service.scoped(select(service.entity.pk).where(service.entity.id == value)).exists()
-            if not session.scalar(select(exists)):
-                raise bad_request(f"{path} {value!r} refers to no {service.schema.name}")
+            if target.state_column and found[0] in reference.excluded_states:
+                raise bad_request(f"{reference.path} {value!r}: the {target.schema} is {found[0]}")
+            return
+        raise bad_request(f"{reference.path} {value!r} refers to no {names}")
 
     def create(self, session: Session, body: Any, ctx: RequestContext, *, id_: str | None = None) -> JSON:
         """Create from a client's body; `id_` keeps a given id (an import), else a new one is drawn."""
@@ -260,9 +294,10 @@ class ResourceService:
             raise bad_request(f"The body must be a {self.schema.name} object")
         doc = {k: v for k, v in body.items() if k not in self.server_owned}
         self.check_types(doc)
-        self.check_references(session, doc)
+        stored = relative_hrefs(doc, ctx)
+        self.check_references(session, stored)
         try:
-            row: Any = build(self.node, relative_hrefs(doc, ctx))
+            row: Any = build(self.node, stored)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
         row.id = id_ or str(uuid.uuid4())
@@ -357,7 +392,7 @@ class ResourceService:
                 reason="Required attribute missing",
             )
         self.check_types(updated)
-        self.check_references(session, updated)
+        self.check_references(session, relative_hrefs(updated, ctx), relative_hrefs(current, ctx))
         old_state = self.state_of(row)
         new_state = updated.get(self.resource.state_attribute or "")
         lifecycle = self.lifecycle
@@ -469,6 +504,49 @@ def _in_version(path: str, version: str) -> str:
     if stored == version or (name, version) not in _served_roots():
         return path
     return f"{_API_ROOT}{name}/{version}/{tail}"
+
+
+@dataclass(frozen=True)
+class ReferenceTarget:
+    """What checking a reference to one resource of an API needs: one store under every version."""
+
+    schema: str
+    entity: Any
+    scope: dict[str, Any]
+    state_column: str | None
+    prefixes: tuple[str, ...]  # stored href of one of its resources, minus the id, per version
+
+
+@functools.cache
+def reference_target(api: str, resource: str) -> ReferenceTarget:
+    from tmf_api.registry import load_mapping, manifest  # the registry builds on the engine
+
+    mappings = [load_mapping(api, v) for v in manifest(api).versions]
+    holding = [m for m in mappings if resource in m.resources]
+    if not holding:
+        raise KeyError(f"{api} has no resource {resource!r}")
+    first = holding[0].resources[resource]
+    state = first.node.column_for(first.state_attribute) if first.state_attribute else None
+    return ReferenceTarget(
+        schema=first.schema,
+        entity=first.node.entity,
+        scope=dict(first.scope),
+        state_column=state.column if state else None,
+        prefixes=tuple(f"{m.base_path}/{resource}/" for m in holding),
+    )
+
+
+def _references_at(doc: Any, path: str) -> list[tuple[JSON, str]]:
+    """(object holding the id, id) for each string id at `path`, through arrays on the way."""
+    *parents, last = path.split(".")
+    level: list[Any] = [doc]
+    for name in parents:
+        nxt: list[Any] = []
+        for item in level:
+            value = item.get(name) if isinstance(item, dict) else None
+            nxt.extend(value if isinstance(value, list) else [value] if value is not None else [])
+        level = nxt
+    return [(item, v) for item in level if isinstance(item, dict) and isinstance(v := item.get(last), str)]
 
 
 @functools.cache
