@@ -93,9 +93,8 @@ def offering(version: str, marker: str) -> dict[str, Any]:
         "description": marker,
         "isBundle": False,
         "isSellable": True,
-        # A specification held elsewhere, as the official kit sends one: stored as given.
+        # A specification and a category named without an href: stored as given (see below).
         "productSpecification": _ref(version, "ProductSpecificationRef", id="PS-EXT-5G", name="5G套餐规格"),
-        "productOfferingPrice": [_ref(version, "ProductOfferingPriceRef", id="POP-EXT-128", name="月租")],
         "category": [_ref(version, "CategoryRef", id="CAT-5G", name="5G套餐")],
     }
     return _typed(version, "ProductOffering", body | (V5_REQUIRED if version == "v5" else {}))
@@ -122,9 +121,19 @@ def catalog(version: str, marker: str) -> dict[str, Any]:
             "name": "个人客户产品目录",
             "description": marker,
             "catalogType": "retail",
-            "category": [_ref(version, "CategoryRef", id="CAT-5G", name="5G套餐")],
+            "relatedParty": [party(version, "DEPT-MKT", "营销部", "owner")],
         },
     )
+
+
+def party(version: str, id_: str, name: str, role: str) -> dict[str, Any]:
+    if version == "v4":
+        return {"id": id_, "name": name, "role": role, "@referredType": "Organization"}
+    return {
+        "@type": "RelatedPartyRefOrPartyRoleRef",
+        "role": role,
+        "partyOrPartyRole": {"@type": "PartyRef", "id": id_, "name": name, "@referredType": "Organization"},
+    }
 
 
 def export_job(version: str, marker: str) -> dict[str, Any]:
@@ -204,7 +213,7 @@ class V5Case(CatalogCase, JsonPatchContract):
 class TestProductOfferingV4(V4Case, CatalogLifecycle):
     resource = "productOffering"
     schema_name = "ProductOffering"
-    nested_filter = ("productOfferingPrice.id", "POP-EXT-128")
+    nested_filter = ("category.id", "CAT-5G")
     mandatory = ("id", "href", "name", "lastUpdate", "lifecycleStatus", "productSpecification")
 
 
@@ -253,7 +262,7 @@ class TestProductSpecificationV5(V5Case, CatalogLifecycle):
 class TestCatalogV4(V4Case):
     resource = "catalog"
     schema_name = "Catalog"
-    nested_filter = ("category.id", "CAT-5G")
+    nested_filter = ("relatedParty.role", "owner")
     mandatory = ("id", "href", "name", "lastUpdate")
 
     def body(self, marker: str) -> dict[str, Any]:
@@ -263,9 +272,9 @@ class TestCatalogV4(V4Case):
 class TestProductCatalogV5(V5Case):
     resource = "productCatalog"
     schema_name = "ProductCatalog"
-    nested_filter = ("category.id", "CAT-5G")
+    nested_filter = ("relatedParty.role", "owner")
     mandatory = ("@type", "id", "href", "name", "lastUpdate")
-    json_patch_query = ("/category/name?category.id=CAT-5G", "name", "5G融合套餐")
+    json_patch_query = ("/relatedParty/role?relatedParty.partyOrPartyRole.id=DEPT-MKT", "role", "manager")
 
 
 class TestCategoryV4(V4Case):
@@ -334,7 +343,7 @@ def test_offering_prices_lookup_follows_the_offering(api_client: CheckedClient) 
     )
     monthly = _post(api_client, f"{V4}/productOfferingPrice", offering_price("v4", "monthly"))
     body = offering("v4", "priced") | {
-        "productOfferingPrice": [{"id": monthly["id"]}, {"id": "POP-ELSEWHERE"}, {"id": one_time["id"]}]
+        "productOfferingPrice": [{"id": monthly["id"]}, {"id": one_time["id"]}]
     }
     created = _post(api_client, f"{V4}/productOffering", body)
     with api_client.app.sessions() as session:  # type: ignore[attr-defined]
@@ -423,4 +432,72 @@ def test_a_refused_import_changes_nothing_and_says_why(jobs_client: CheckedClien
     # The v5 document makes the url a URI: anything else is refused before a job exists.
     assert_tmf_error(
         client.post(f"{V5}/importJob", json={"@type": "ImportJob", "url": ""}), 400, mentions="URI"
+    )
+
+
+def test_references_inside_the_catalog_must_exist(api_client: CheckedClient) -> None:
+    """Prices, bundle parts, the categories a catalog presents and a category's offerings and
+    parent must exist; a specification or category named by another server's href (the official
+    kit's) or by id alone is stored as given, one named by this server's href must exist."""
+    price = _post(api_client, f"{V4}/productOfferingPrice", offering_price("v4", "ref-price"))
+    part = _post(api_client, f"{V4}/productOffering", offering("v4", "ref-part"))
+    fine = offering("v4", "ref-ok") | {
+        "isBundle": True,
+        "productOfferingPrice": [{"id": price["id"]}],
+        "bundledProductOffering": [{"id": part["id"]}],
+        "productSpecification": {
+            "id": "9881",
+            "href": "https://mycsp.com:8080/tmf-api/productCatalogManagement/v4/productSpecification/9881",
+        },
+    }
+    bundle = _post(api_client, f"{V4}/productOffering", fine)
+    refused = {
+        "productOfferingPrice": [{"id": price["id"]}, {"id": "POP-NONE"}],
+        "bundledProductOffering": [{"id": "PO-NONE"}],
+        "productSpecification": {
+            "id": "PS-NONE",
+            "href": f"http://tmf.test{V4}/productSpecification/PS-NONE",
+        },
+    }
+    for attribute, value in refused.items():
+        response = api_client.post(f"{V4}/productOffering", json=fine | {attribute: value})
+        assert_tmf_error(response, 400, mentions="NONE")
+    category_ok = _post(
+        api_client,
+        f"{V5}/category",
+        category("v5", "ref-cat")
+        | {"productOffering": [{"@type": "ProductOfferingRef", "id": bundle["id"]}]},
+    )
+    assert_tmf_error(
+        api_client.post(
+            f"{V5}/category",
+            json=category("v5", "ref-cat") | {"parent": {"@type": "CategoryRef", "id": "CAT-NONE"}},
+        ),
+        400,
+        mentions="CAT-NONE",
+    )
+    assert_tmf_error(
+        api_client.post(f"{V4}/category", json=category("v4", "ref-cat") | {"parentId": "CAT-NONE"}),
+        400,
+        mentions="CAT-NONE",
+    )
+    _post(
+        api_client, f"{V4}/catalog", catalog("v4", "ref-catalog") | {"category": [{"id": category_ok["id"]}]}
+    )
+    assert_tmf_error(
+        api_client.post(
+            f"{V5}/productCatalog",
+            json=catalog("v5", "ref-catalog") | {"category": [{"@type": "CategoryRef", "id": "CAT-NONE"}]},
+        ),
+        400,
+        mentions="CAT-NONE",
+    )
+    assert_tmf_error(
+        api_client.post(
+            f"{V4}/productOfferingPrice",
+            json=offering_price("v4", "ref-pop")
+            | {"popRelationship": [{"id": "POP-NONE", "relationshipType": "instalmentOf"}]},
+        ),
+        400,
+        mentions="POP-NONE",
     )

@@ -36,6 +36,7 @@ DOCUMENT_TYPE = "ProductCatalogExport"
 CATALOG_COLLECTIONS = ("productSpecification", "productOfferingPrice", "category", "productOffering")
 CATALOGS = ("catalog", "productCatalog")  # v4 and v5 names of one collection
 PAGE = 500
+CATEGORY_LINKS = ("productOffering", "subCategory", "parentId", "parent")
 
 
 class JobFailure(Exception):
@@ -175,7 +176,8 @@ def import_document(
                 raise JobFailure(f"resources.{name}: every entity needs an id")
             body = {k: v for k, v in doc.items() if k not in service.server_owned}
             if name == "category":
-                later = {k: body.pop(k) for k in ("productOffering", "subCategory") if k in body}
+                # What a category names of its own collection, and its offerings, once all exist.
+                later = {k: body.pop(k) for k in CATEGORY_LINKS if k in body}
                 if later:
                     deferred.append((service, doc["id"], later))
             _write(service, session, doc["id"], body, ctx)

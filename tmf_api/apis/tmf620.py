@@ -119,8 +119,8 @@ def export_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Any:
 def offering_prices(session: Session, offering_id: str) -> list[ProductOfferingPrice]:
     """The stored prices an offering names (by reference), in the offering's order.
 
-    The lookup TMF622's order rules price items with: prices held elsewhere (a reference to another
-    server, an inline v5 value) are not returned."""
+    The lookup TMF622's order rules price items with; an inline v5 price value (no id) is not one.
+    """
     offering = session.scalars(select(ProductOffering).where(ProductOffering.id == offering_id)).one_or_none()
     if offering is None:
         return []
