@@ -55,12 +55,6 @@ def _parse_public_url(text: str) -> str:
     return text.rstrip("/")
 
 
-def _parse_directory(text: str) -> str:
-    if not Path(text).is_absolute():
-        raise ValueError("is not an absolute directory path")
-    return text
-
-
 def _format_apis(value: tuple[tuple[str, str], ...]) -> str:
     return ",".join(f"{api}:{version}" for api, version in value)
 
@@ -191,7 +185,6 @@ class Settings:
     catalog_job_dir: str | None = setting(
         None,
         "directory whose files TMF620 import and export jobs may read and write; none: no files",
-        parse=_parse_directory,
     )
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
     simulate_fulfilment: bool = setting(
