@@ -35,7 +35,7 @@ from tmf_api.delivery import Dispatcher
 from tmf_api.engine import rendered
 from tmf_api.engine.events import PENDING_FLAG, EventHub
 from tmf_api.engine.resource import ApiRuntime
-from tmf_api.registry import ApiVersion, api_versions, load_mapping, manifest, rules
+from tmf_api.registry import ApiVersion, api_routes, api_versions, load_mapping, manifest, rules
 from tmf_api.settings import Settings
 from tmf_api.specs import load_document
 
@@ -71,6 +71,8 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
             if path in runtime.services:
                 runtime.services[path].rules = own_rules
         runtimes.append(runtime)
+    for runtime in runtimes:
+        runtime.siblings = {r.mapping.version: r for r in runtimes if r.mapping.api == runtime.mapping.api}
     return runtimes
 
 
@@ -203,6 +205,7 @@ def create_app(settings: Settings) -> Application:
     app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
     for runtime in runtimes:
         app.add_api(
             runtime.spec,
@@ -215,7 +218,9 @@ def create_app(settings: Settings) -> Application:
         allow.add(runtime.base_path, runtime.spec["paths"])
         routes[f"{runtime.base_path}/openapi.json"] = _spec_route(runtime.spec)
         routes[f"{runtime.base_path}/listener"] = listener_route(runtime, sessions)
-    prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
+        # Routes an API's rules module adds beside its document (TMF620's exported catalogs).
+        for segment, make_route in api_routes(runtime.mapping.api).items():
+            prefixes[f"{runtime.base_path}/{segment}/"] = make_route(runtime, sessions)
     limits = RequestLimits(settings.max_body_bytes, settings.max_json_depth, settings.max_array_items)
     asgi = TMFMiddleware(app, allow, routes, prefixes, limits)
     return Application(asgi, runtimes, sessions, dispatcher)

@@ -229,3 +229,13 @@ def rules(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
         return {}
     found: dict[str, Any] = importlib.import_module(module).RULES
     return found
+
+
+def api_routes(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
+    """Routes the API's rules module serves beside its document (its ROUTES, optional): a path
+    segment under the version's base path -> a factory (runtime, sessions) -> ASGI app."""
+    module = manifest(api, root).rules
+    if module is None:
+        return {}
+    found: dict[str, Any] = getattr(importlib.import_module(module), "ROUTES", {})
+    return found

@@ -180,6 +180,12 @@ class Settings:
         None, "most connections and requests at once before a 503; none: no limit", minimum=1
     )
     backlog: int = setting(2048, "connections waiting to be accepted", minimum=1)
+    # TMF620 import and export jobs read and write `file:` URLs inside this directory only (a job
+    # naming any other file fails); without it they use the server's own export URLs alone.
+    catalog_job_dir: str | None = setting(
+        None,
+        "directory whose files TMF620 import and export jobs may read and write; none: no files",
+    )
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
     simulate_fulfilment: bool = setting(
         False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"

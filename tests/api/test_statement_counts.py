@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from tests.api.test_tmf620 import BODIES as CATALOG_BODIES
+from tests.api.test_tmf620 import body_for as catalog_body
 from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.api.test_tmf629 import customer_v4, customer_v5
@@ -124,12 +126,80 @@ TMF666_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "billingCycleSpecification", "patch"): 3,
     ("v5", "billingCycleSpecification", "delete"): 3,
 }
+# Catalog entities: the row, then one batched SELECT per child collection; a create also writes
+# each child table it fills. Jobs run at once: a create is the job's INSERT, its moves Not Started
+# → Running → Succeeded/Failed, and (export) the listing it exports.
+TMF620_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "productSpecification", "create"): 3,
+    ("v4", "productSpecification", "retrieve"): 4,
+    ("v4", "productSpecification", "list"): 5,
+    ("v4", "productSpecification", "patch"): 6,
+    ("v4", "productSpecification", "delete"): 7,
+    ("v4", "productOfferingPrice", "create"): 3,
+    ("v4", "productOfferingPrice", "retrieve"): 2,
+    ("v4", "productOfferingPrice", "list"): 3,
+    ("v4", "productOfferingPrice", "patch"): 4,
+    ("v4", "productOfferingPrice", "delete"): 5,
+    ("v4", "productOffering", "create"): 3,
+    ("v4", "productOffering", "retrieve"): 4,
+    ("v4", "productOffering", "list"): 5,
+    ("v4", "productOffering", "patch"): 6,
+    ("v4", "productOffering", "delete"): 7,
+    ("v4", "category", "create"): 3,
+    ("v4", "category", "retrieve"): 3,
+    ("v4", "category", "list"): 4,
+    ("v4", "category", "patch"): 5,
+    ("v4", "category", "delete"): 6,
+    ("v4", "catalog", "create"): 3,
+    ("v4", "catalog", "retrieve"): 3,
+    ("v4", "catalog", "list"): 4,
+    ("v4", "catalog", "patch"): 5,
+    ("v4", "catalog", "delete"): 6,
+    ("v4", "exportJob", "create"): 9,
+    ("v4", "exportJob", "retrieve"): 1,
+    ("v4", "exportJob", "list"): 2,
+    ("v4", "importJob", "create"): 7,
+    ("v4", "importJob", "retrieve"): 1,
+    ("v4", "importJob", "list"): 2,
+    ("v5", "productSpecification", "create"): 3,
+    ("v5", "productSpecification", "retrieve"): 4,
+    ("v5", "productSpecification", "list"): 5,
+    ("v5", "productSpecification", "patch"): 6,
+    ("v5", "productSpecification", "delete"): 7,
+    ("v5", "productOfferingPrice", "create"): 3,
+    ("v5", "productOfferingPrice", "retrieve"): 2,
+    ("v5", "productOfferingPrice", "list"): 3,
+    ("v5", "productOfferingPrice", "patch"): 4,
+    ("v5", "productOfferingPrice", "delete"): 5,
+    ("v5", "productOffering", "create"): 3,
+    ("v5", "productOffering", "retrieve"): 4,
+    ("v5", "productOffering", "list"): 5,
+    ("v5", "productOffering", "patch"): 6,
+    ("v5", "productOffering", "delete"): 7,
+    ("v5", "category", "create"): 3,
+    ("v5", "category", "retrieve"): 3,
+    ("v5", "category", "list"): 4,
+    ("v5", "category", "patch"): 5,
+    ("v5", "category", "delete"): 6,
+    ("v5", "productCatalog", "create"): 3,
+    ("v5", "productCatalog", "retrieve"): 3,
+    ("v5", "productCatalog", "list"): 4,
+    ("v5", "productCatalog", "patch"): 5,
+    ("v5", "productCatalog", "delete"): 6,
+    ("v5", "exportJob", "create"): 9,
+    ("v5", "exportJob", "retrieve"): 1,
+    ("v5", "exportJob", "list"): 2,
+    ("v5", "importJob", "create"): 7,
+    ("v5", "importJob", "retrieve"): 1,
+    ("v5", "importJob", "list"): 2,
+}
 # One table per API (tests/test_registry.py: no typed lists of several APIs).
 EXPECTED: dict[tuple[str, str, str, str], int] = (
     {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
     | {("TMF621", *key): count for key, count in TMF621_COUNTS.items()}
     | {("TMF678", *key): count for key, count in TMF678_COUNTS.items()}
     | {("TMF666", *key): count for key, count in TMF666_COUNTS.items()}
+    | {("TMF620", *key): count for key, count in TMF620_COUNTS.items()}
 )
 
 
@@ -164,6 +234,8 @@ def _created(client: CheckedClient, url: str, body: Any) -> dict[str, Any]:
 def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Callable[[str], Any]:
     """A function of a marker giving a create body for the resource."""
     v5 = version == "v5"
+    if api == "TMF620":
+        return catalog_body(version, resource)
     if resource == "productOrder":
         return order_v5 if v5 else order_v4
     if resource == "troubleTicket":
@@ -262,6 +334,8 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
         return doc, f"familyName={marker}"
     if resource == "organization":
         return doc, f"{'name' if version == 'v5' else 'tradingName'}={marker}"
+    if resource in ("importJob", "exportJob"):
+        return doc, f"id={doc['id']}"
     return doc, f"description={marker}"
 
 
@@ -277,6 +351,8 @@ def _patch_body(version: str, resource: str) -> Any:
         return typed | {"description": "已复核"}
     if resource == "customerBill":
         return typed | {"state": "validated"} if version == "v5" else {"state": "validated"}
+    if resource in CATALOG_BODIES:
+        return typed | {"name": "5G畅享套餐（新版）"}
     raise AssertionError(resource)
 
 

@@ -80,12 +80,14 @@ class _Loader:
         record = dict(record)
         states = record.pop("x-demo-states", [])
         key = record.pop("x-demo-key", None)
+        # A record that others name by a fixed id (an offering orders refer to) keeps that id.
+        fixed_id = record.pop("x-demo-id", None)
         record = self.resolve(record)
         service = self.service(section.api, section.resource)
         if section.patch:
             document = service.retrieve(self.session, record["id"], parse_query(""), self.ctx)
         else:
-            document = service.create(self.session, record, self.ctx)
+            document = service.create(self.session, record, self.ctx, id_=fixed_id)
             self.loaded[section.resource] = self.loaded.get(section.resource, 0) + 1
         for state in states:
             patch = {service.resource.state_attribute or "state": state}

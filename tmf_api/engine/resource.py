@@ -92,6 +92,9 @@ class ApiRuntime:
         self.settings = settings
         # The API's other versions' documents: their type names are shown in this version's names.
         self.peer_specs = list(peer_specs)
+        # The same API's runtimes by version, this one included (set by the app factory): rules
+        # that read documents written in another version (a catalog import) use that version's.
+        self.siblings: dict[str, ApiRuntime] = {mapping.version: self}
         # v5 requires `@type` on every object; rows written through v4 may not have them.
         self.fill_types = mapping.version != "v4"
         self.services: dict[str, ResourceService] = {}
@@ -315,7 +318,8 @@ class ResourceService:
             return
         raise bad_request(f"{reference.path} {value!r} refers to no {names}")
 
-    def create(self, session: Session, body: Any, ctx: RequestContext) -> JSON:
+    def create(self, session: Session, body: Any, ctx: RequestContext, *, id_: str | None = None) -> JSON:
+        """Create from a client's body; `id_` keeps a given id (an import), else a new one is drawn."""
         if not isinstance(body, dict):
             raise bad_request(f"The body must be a {self.schema.name} object")
         doc = {k: v for k, v in body.items() if k not in self.server_owned}
@@ -326,7 +330,7 @@ class ResourceService:
             row: Any = build(self.node, stored)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
-        row.id = str(uuid.uuid4())
+        row.id = id_ or str(uuid.uuid4())
         type_column = self.node.column_for("@type")
         if type_column is not None and getattr(row, type_column.column) is None:
             setattr(row, type_column.column, self.schema.type_name)

@@ -306,7 +306,8 @@ def stored_types(doc: Any) -> Any:
 
 def check_types(doc: Any, schema: SchemaView, where: str = "", depth: int = 0) -> str | None:
     """The first `@type` that is neither the object's type nor a declared subtype, or the first
-    `@schemaLocation` that is not a URI, as a message naming its place; None when all are fine."""
+    `@schemaLocation` or other attribute of `uri` format that is not a URI, as a message naming
+    its place; None when all are fine."""
     if depth > 40:
         return None
     if isinstance(doc, list):
@@ -334,6 +335,12 @@ def check_types(doc: Any, schema: SchemaView, where: str = "", depth: int = 0) -
         place = f"{where}.@schemaLocation" if where else "@schemaLocation"
         return f"{place} must be a URI, got {location!r}"
     for key, value in doc.items():
+        # Connexion checks no `uri` format (its checker needs a package we do not use), while
+        # responses are held to it: a value that is no URI is refused as it comes in.
+        uri = isinstance(value, str) and key != "@schemaLocation" and key in props
+        if uri and props[key].format == "uri" and not _URI.match(value):
+            place = f"{where}.{key}" if where else key
+            return f"{place} must be a URI, got {value!r}"
         if isinstance(value, dict | list):
             sub = props.get(key)
             if sub is not None:
