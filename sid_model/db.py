@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import re2
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Requests run in threads, so two may write at once: SQLite has one writer at a time, and the other
@@ -119,10 +122,43 @@ def include_object(dialect: str) -> Callable[[Any, str | None, str, bool, Any], 
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration, read from the migration files' headers (alembic's own answer is the
+    same, tests/sid_model/test_db.py checks it; reading it costs no import of alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict((key, value) for key, value in _REVISION.findall(path.read_text(encoding="utf-8")))
+        revisions.add(found["revision"])
+        if "down_revision" in found:
+            parents.add(found["down_revision"])
+    (head,) = revisions - parents
+    return head
+
+
+def is_current(url: str) -> bool:
+    """Whether the database at `url` is at the head revision already."""
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    except DBAPIError:
+        return False  # no alembic_version table: an empty database
+    finally:
+        engine.dispose()
+    return row is not None and row[0] == head_revision()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -131,7 +167,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     On PostgreSQL the upgrade runs under an advisory lock, so processes starting together
     (`tmf serve --workers`, several hosts) take turns: the first migrates, the others then find
     the schema current. SQLite is upgraded by one process (`tmf serve` does it before its workers).
+    A database already at the head is left without loading alembic, whose modules a serving worker
+    would otherwise keep (11 MB of its 150 MB budget).
     """
+    if revision == "head" and is_current(url):
+        return
+    from alembic import command
+
     if make_url(url).get_backend_name() != "postgresql":
         command.upgrade(alembic_config(url), revision)
         return

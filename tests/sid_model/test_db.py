@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from sid_model import Base
-from sid_model.db import SQLITE_BUSY_TIMEOUT_MS, alembic_config, make_engine, upgrade
+from sid_model.db import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    alembic_config,
+    head_revision,
+    is_current,
+    make_engine,
+    upgrade,
+)
 from tests.fixtures.databases import PostgresCluster
 from tmf_api.settings import Settings
 
@@ -107,3 +116,37 @@ def test_sqlite_regexp_runs_in_re2_which_never_backtracks(tmp_path: Any) -> None
                 connection.execute(text("SELECT 'aa' REGEXP '(a)\\1'")).scalar()
     finally:
         engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'heads.db'}"
+    assert ScriptDirectory.from_config(alembic_config(url)).get_heads() == [head_revision()]
+
+
+def test_only_a_database_at_the_head_is_current(database_url: str) -> None:
+    assert not is_current(database_url)  # empty
+    upgrade(database_url, "0012")
+    assert not is_current(database_url)
+    upgrade(database_url)
+    assert is_current(database_url)
+
+
+SERVING_WORKER = """
+import sys
+from sid_model.db import upgrade
+from tmf_api.app import create_app
+from tmf_api.settings import Settings
+upgrade(sys.argv[1])
+create_app(Settings(database_url=sys.argv[1]))
+print(",".join(sorted(m for m in ("alembic", "pydantic", "openapi_schema_validator") if m in sys.modules)))
+"""
+
+
+def test_a_worker_on_a_current_database_loads_neither_alembic_nor_pydantic(database_url: str) -> None:
+    """What a serving worker keeps in memory (the 150 MB budget of bench/) holds no migration
+    machinery and no second validation library."""
+    upgrade(database_url)
+    done = subprocess.run(
+        [sys.executable, "-c", SERVING_WORKER, database_url], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""
