@@ -19,6 +19,7 @@ from tests.api.test_tmf622 import V4, V5, order_v4, order_v5
 from tests.api.test_tmf678 import V4 as BILLS_V4
 from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
 from tests.fixtures.app import CheckedClient
+from tmf_api.adapter.responses import dumps
 from tmf_api.engine import rendered
 from tmf_api.engine.resource import ApiRuntime, ResourceService
 
@@ -103,6 +104,25 @@ def test_reads_serve_the_stored_form_unless_something_else_rendered_it(api_clien
     assert api_client.get(f"{V5}/productOrder/{order['id']}").json() == order
     listed = api_client.get(f"{V5}/productOrder", params={"id": order["id"]}).json()
     assert listed == [order]
+
+
+def test_a_list_page_writes_forms_as_stored_and_renders_the_rest(api_client: CheckedClient) -> None:
+    """Forms go into the page as their text, not parsed and written again: the body must be what
+    writing the parsed page gives, on a page mixing rows with and without a current form."""
+    marker = "mixed-page"
+    orders = [api_client.post(f"{V5}/productOrder", json=order_v5(marker)).json() for _ in range(3)]
+    with _session(api_client) as session, session.begin():
+        session.execute(
+            update(ProductOrder).where(ProductOrder.id == orders[1]["id"]).values(rendered_v5=None)
+        )
+    response = api_client.get(f"{V5}/productOrder", params={"description": marker, "sort": "id"})
+    page = response.json()
+    assert response.content == dumps(page)
+    assert page == sorted(orders, key=lambda o: o["id"])
+    selected = api_client.get(
+        f"{V5}/productOrder", params={"description": marker, "sort": "id", "fields": "state"}
+    ).json()
+    assert [set(o) for o in selected] == [{"id", "href", "@type", "state"}] * 3
 
 
 def test_a_write_outside_the_application_clears_the_forms(api_client: CheckedClient) -> None:

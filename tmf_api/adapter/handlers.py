@@ -20,7 +20,7 @@ from starlette.responses import Response
 from sid_model import ReceivedEvent
 from tmf_api.adapter import idempotency
 from tmf_api.adapter.conditional import if_none_match_hit, not_modified, require_match, resource_response
-from tmf_api.adapter.responses import error_response, json_response
+from tmf_api.adapter.responses import error_response, json_list_response, json_response
 from tmf_api.engine.events import receive_event
 from tmf_api.engine.patch import JSON as JSON_MEDIA
 from tmf_api.engine.query import parse_query
@@ -207,10 +207,10 @@ class EngineResolver(Resolver):  # type: ignore[misc]
 
             def work(session: Session) -> Response:
                 query = parse_query(query_string)
-                items, total = service.list(session, query, ctx)
+                items, total = service.list_json(session, query, ctx)
                 status = 200 if query.offset == 0 and len(items) == total else 206
                 headers = {"X-Total-Count": str(total), "X-Result-Count": str(len(items))}
-                return json_response(items, status, headers)
+                return json_list_response(items, status, headers)
 
             return self._run(work)
 

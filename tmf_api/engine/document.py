@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sid_model.base import Base
 from tmf_api.engine.mapping import Node, convert_scalar, to_json_value
 
 JSON = dict[str, Any]
+
+
+def dump_json(value: Any) -> str:
+    """The JSON text of `value` as every response and stored form writes it: compact, and UTF-8
+    text (Chinese names) left unescaped."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def copy_json(value: Any) -> Any:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import get_history
 
 from sid_model.base import Base, Rendered
+from tmf_api.engine.document import dump_json
 
 if TYPE_CHECKING:
     from tmf_api.engine.resource import ResourceService
@@ -97,12 +98,13 @@ def form_of(service: ResourceService, row: Any) -> str:
     from tmf_api.engine.resource import RequestContext
 
     doc = service.document(row, RequestContext(""))
-    return service.fingerprint + json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return service.fingerprint + dump_json(doc)
 
 
-def read(service: ResourceService, text: str | None, base_url: str) -> dict[str, Any] | None:
-    """The document a stored form holds, its hrefs on `base_url`; None if the form is missing or
-    was rendered by something else than `service` is now."""
+def read_text(service: ResourceService, text: str | None, base_url: str) -> str | None:
+    """The JSON text of the document a stored form holds, its hrefs on `base_url`; None if the
+    form is missing or was rendered by something else than `service` is now. The text is what
+    `json.dumps(…, ensure_ascii=False, separators=(",", ":"))` writes, as responses are."""
     prefix = service.fingerprint
     if text is None or not text.startswith(prefix):
         return None
@@ -110,6 +112,14 @@ def read(service: ResourceService, text: str | None, base_url: str) -> dict[str,
     base = json.dumps(base_url.rstrip("/"), ensure_ascii=False)[1:-1]
     if base:
         body = body.replace(_HREF, f'"href":"{base}/tmf-api/')
+    return body
+
+
+def read(service: ResourceService, text: str | None, base_url: str) -> dict[str, Any] | None:
+    """The document a stored form holds (see `read_text`)."""
+    body = read_text(service, text, base_url)
+    if body is None:
+        return None
     doc: dict[str, Any] = json.loads(body)
     return doc
 
