@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from sid_model.db import upgrade
 from tests.fixtures.databases import free_port
+from tests.fixtures.migrated import migrate
 from tmf_api.app import Application, create_app
 from tmf_api.settings import Settings
 
@@ -32,7 +32,7 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 
 @pytest.fixture
 def server(database_url: str) -> Iterator[tuple[uvicorn.Server, int, Application]]:
-    upgrade(database_url)
+    migrate(database_url)
     # Idle connections stay open for the whole test, so they are really there when the fresh
     # client asks.
     settings = Settings(database_url=database_url, dispatch_events=False, timeout_keep_alive=600)

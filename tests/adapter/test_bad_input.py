@@ -20,6 +20,7 @@ from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import order_v4, order_v5
 from tests.fixtures.app import CheckedClient, make_client
 from tests.fixtures.databases import free_port
+from tests.fixtures.migrated import migrate
 from tmf_api.app import create_app
 from tmf_api.registry import api_versions
 from tmf_api.settings import Settings
@@ -297,9 +298,9 @@ def test_failed_statements_do_not_show_their_parameters(module_database_url: str
     from sqlalchemy import insert
 
     from sid_model import TroubleTicket
-    from sid_model.db import make_engine, upgrade
+    from sid_model.db import make_engine
 
-    upgrade(module_database_url)
+    migrate(module_database_url)
     engine = make_engine(module_database_url)
     try:
         with engine.begin() as connection:

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import EventRecord, EventSubscription
-from sid_model.db import make_engine, upgrade
+from sid_model.db import make_engine
+from tests.fixtures.migrated import migrate
 from tmf_api.engine.events import EventHub
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext
 from tmf_api.registry import load_mapping
@@ -63,7 +64,7 @@ def test_events_from_another_version_when_the_document_defines_none() -> None:
 
 def test_a_change_reaches_the_hub_of_its_own_api(database_url: str) -> None:
     """Two APIs with a collection of the same name: each change goes to its own API's subscribers."""
-    upgrade(database_url)
+    migrate(database_url)
     sessions = sessionmaker(make_engine(database_url))
     tickets = _runtime("TMF621", "v5")
     twin = _runtime("TMF621", "v5", served_as="TMF999")

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from sid_model.db import make_engine, upgrade
+from sid_model.db import make_engine
 from sid_model.product_order import ProductOrder
 from tests.api.test_tmf621 import ticket_v5
 from tests.api.test_tmf622 import order_v5
+from tests.fixtures.migrated import migrate
 from tmf_api.engine.mapping import ApiMapping, parse_mapping
 from tmf_api.engine.patch import MERGE_PATCH
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
@@ -78,7 +79,7 @@ def _entity(id_: str, href: str | None = None, kind: str = "ProductOrder") -> di
 
 @pytest.fixture
 def database(database_url: str) -> Iterator[str]:
-    upgrade(database_url)
+    migrate(database_url)
     yield database_url
 
 

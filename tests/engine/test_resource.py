@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from sid_model.db import make_engine, upgrade
+from sid_model.db import make_engine
 from tests.api.test_tmf621 import ticket_v5
+from tests.fixtures.migrated import migrate
 from tmf_api.engine import resource
 from tmf_api.engine.patch import JSON_PATCH, MERGE_PATCH
 from tmf_api.engine.query import Condition, Op, Query, SortKey
@@ -50,7 +51,7 @@ class Engine:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
+    migrate(database_url)
     made = Engine(database_url)
     try:
         yield made

@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sid_model import ProductOrder, ProductOrderItem, TroubleTicket
-from sid_model.db import make_engine, upgrade
+from sid_model.db import make_engine
+from tests.fixtures.migrated import migrate
 from tmf_api.engine.document import build
 from tmf_api.engine.query import Condition, Op, SortKey
 from tmf_api.engine.schema import SchemaView
@@ -93,7 +94,7 @@ def _statement(compiler_parts: tuple[Any, SchemaView], dialect: str, params: dic
 
 @pytest.fixture(scope="module")
 def filled_database(module_database_url: str) -> Iterator[str]:
-    upgrade(module_database_url)
+    migrate(module_database_url)
     engine = make_engine(module_database_url)
     with Session(engine) as session:
         for id_, extension in ROWS.items():
@@ -147,7 +148,7 @@ def test_postgresql_containment_uses_the_gin_index(
     postgres_cluster: Any, compiler_parts: tuple[Any, SchemaView], value: str
 ) -> None:
     url = postgres_cluster.new_database()
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -219,7 +220,7 @@ def ticket_parts() -> tuple[Any, SchemaView]:
 
 @pytest.fixture(scope="module")
 def tickets_database(module_database_url: str, ticket_parts: tuple[Any, SchemaView]) -> Iterator[str]:
-    upgrade(module_database_url)
+    migrate(module_database_url)
     engine = make_engine(module_database_url)
     with Session(engine) as session:
         for id_, doc in TICKETS.items():
@@ -455,7 +456,7 @@ def _summary_node(compiler_parts: tuple[Any, SchemaView], summaries: bool) -> An
 
 @pytest.fixture(scope="module")
 def summarised_database(module_database_url: str, compiler_parts: tuple[Any, SchemaView]) -> Iterator[str]:
-    upgrade(module_database_url)
+    migrate(module_database_url)
     engine = make_engine(module_database_url)
     node = compiler_parts[0]
     with Session(engine) as session:
