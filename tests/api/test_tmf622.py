@@ -291,7 +291,7 @@ def test_nested_items_filter_and_render(api_client: CheckedClient) -> None:
             "@type": "ProductOrderItem",
             "id": "1.1",
             "action": "add",
-            "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV"},
+            "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV", "href": PARTNER_OFFERING},
         }
     ]
     created = api_client.post(f"{V5}/productOrder", json=body).json()
@@ -424,7 +424,11 @@ CATALOG = "/tmf-api/productCatalogManagement/v5"
 
 @pytest.fixture(scope="module")
 def catalog(api_client: CheckedClient) -> dict[str, str]:
-    """A small catalog written through TMF620 v5: a 128 CNY 5G plan (monthly fee, SIM card fee
+    return make_catalog(api_client)
+
+
+def make_catalog(api_client: CheckedClient) -> dict[str, str]:
+    """The ids of a small catalog written through TMF620 v5: a 128 CNY 5G plan (monthly fee, SIM card fee
     and a usage price) on a specification with characteristics, a fixed line, a bundle of both
     without a price of its own, a retired plan and one not yet on sale."""
     from tests.api.test_tmf620 import offering, offering_price, specification

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from sid_model import ProductOffering, ProductOfferingPrice, ProductOrderItem, ProductSpecification
 from tmf_api.apis.billing import CENT, price_amounts
@@ -41,8 +41,10 @@ def orderable_states() -> list[str]:
 PRICED_ACTIONS = ("add", "modify")
 # Usage prices are charged on usage, not on the order: they are not order item prices.
 ORDER_PRICE_TYPES = ("oneTime", "recurring")
-# Stored relative like every reference to this server (the reader's version is shown).
-CATALOG_ROOT = "/tmf-api/productCatalogManagement/v4"
+# References to the catalog are stored relative, like every reference to this server, in the
+# version of the request (each reader sees its own): a later change through that version then
+# writes them back as they are.
+CATALOG_ROOT = "/tmf-api/productCatalogManagement/{version}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class CatalogPrice:
     included: Decimal
     rate: Decimal
 
-    def order_price(self, part: ProductOffering | None = None) -> dict[str, Any]:
+    def order_price(self, version: str, part: ProductOffering | None = None) -> dict[str, Any]:
         """The TMF622 OrderPrice of this price (of a bundle's `part`, when priced per part)."""
         name = self.row.name or self.kind
         body: dict[str, Any] = {
@@ -65,15 +67,16 @@ class CatalogPrice:
             "description": f"{part.name or part.id} · {name}" if part is not None else self.row.description,
             "priceType": self.kind,
             "price": _price(self.currency, self.excluded, self.included, self.rate),
-            "productOfferingPrice": {
-                "id": self.row.id,
-                "href": f"{CATALOG_ROOT}/productOfferingPrice/{self.row.id}",
-                "name": self.row.name,
-            },
+            "productOfferingPrice": _reference(version, "productOfferingPrice", self.row),
         }
         if self.period:
             body["recurringChargePeriod"] = self.period
         return {k: v for k, v in body.items() if v is not None}
+
+
+def _reference(version: str, collection: str, row: Any) -> dict[str, Any]:
+    href = f"{CATALOG_ROOT.format(version=version)}/{collection}/{row.id}"
+    return {"id": row.id, "href": href, "name": row.name}
 
 
 def _price(currency: str, excluded: Decimal, included: Decimal, rate: Decimal) -> dict[str, Any]:
@@ -124,7 +127,7 @@ def _label(item: ProductOrderItem) -> str:
     return f"productOrderItem {item.item_id!r}" if item.item_id is not None else "a productOrderItem"
 
 
-def price_order(session: Session, items: list[ProductOrderItem], now: dt.datetime) -> None:
+def price_order(session: Session, items: list[ProductOrderItem], now: dt.datetime, version: str) -> None:
     """Check, price and specify every item (nested ones too) naming a local offering; a 400 TMF
     Error naming the item when its offering is not one this catalog holds and can sell now."""
     offerings: dict[str, ProductOffering] = {}
@@ -150,15 +153,24 @@ def price_order(session: Session, items: list[ProductOrderItem], now: dt.datetim
             )
         )
         if not covered:
-            _set_prices(session, item, extension, offering, now)
-        _set_specification(session, item, extension, offering)
+            _set_prices(session, item, extension, offering, now, version)
+        _set_specification(session, item, extension, offering, version)
         item.extension = extension
 
 
 def _orderable(
     session: Session, item: ProductOrderItem, offering_id: str, now: dt.datetime
 ) -> ProductOffering:
-    offering = session.scalars(select(ProductOffering).where(ProductOffering.id == offering_id)).one_or_none()
+    # One statement each: the offering with its price references, the prices with their taxes.
+    offering = (
+        session.scalars(
+            select(ProductOffering)
+            .where(ProductOffering.id == offering_id)
+            .options(lazyload("*"), joinedload(ProductOffering.prices))
+        )
+        .unique()
+        .one_or_none()
+    )
     if offering is None:
         raise _refused(item, f"productOffering {offering_id!r} is not an offering of this catalog")
     if offering.lifecycle_status not in orderable_states():
@@ -182,7 +194,7 @@ def _refused(item: ProductOrderItem, message: str) -> TMFError:
 
 
 def _prices(session: Session, offering: ProductOffering, now: dt.datetime) -> list[CatalogPrice]:
-    found = (_catalog_price(row, now) for row in offering_prices(session, offering.id))
+    found = (_catalog_price(row, now) for row in offering_prices(session, offering))
     return [p for p in found if p is not None]
 
 
@@ -192,6 +204,7 @@ def _set_prices(
     extension: dict[str, Any],
     offering: ProductOffering,
     now: dt.datetime,
+    version: str,
 ) -> None:
     catalog = _prices(session, offering, now)
     parts: list[tuple[CatalogPrice, ProductOffering | None]] = [(p, None) for p in catalog]
@@ -207,9 +220,9 @@ def _set_prices(
     if not sent:
         if not parts:
             return
-        extension["itemPrice"] = [p.order_price(part) for p, part in parts]
+        extension["itemPrice"] = [p.order_price(version, part) for p, part in parts]
     else:
-        extension["itemPrice"] = [_altered(dict(price), [p for p, _ in parts]) for price in sent]
+        extension["itemPrice"] = [_altered(dict(price), [p for p, _ in parts], version) for price in sent]
     extension["itemTotalPrice"] = _totals(extension["itemPrice"], item.quantity or 1)
 
 
@@ -231,7 +244,7 @@ def _match(price: dict[str, Any], catalog: list[CatalogPrice]) -> CatalogPrice |
     return same[0] if len(same) == 1 else None
 
 
-def _altered(price: dict[str, Any], catalog: list[CatalogPrice]) -> dict[str, Any]:
+def _altered(price: dict[str, Any], catalog: list[CatalogPrice], version: str) -> dict[str, Any]:
     """A client's price as sent; where it contradicts the catalog, the difference (sent − catalog)
     is recorded as a priceAlteration naming the catalog price."""
     match = _match(price, catalog)
@@ -249,11 +262,7 @@ def _altered(price: dict[str, Any], catalog: list[CatalogPrice]) -> dict[str, An
         ),
         "priceType": match.kind,
         "price": _price(currency, excluded - match.excluded, included - match.included, rate),
-        "productOfferingPrice": {
-            "id": match.row.id,
-            "href": f"{CATALOG_ROOT}/productOfferingPrice/{match.row.id}",
-            "name": match.row.name,
-        },
+        "productOfferingPrice": _reference(version, "productOfferingPrice", match.row),
     }
     if match.period:
         alteration["recurringChargePeriod"] = match.period
@@ -293,7 +302,11 @@ def _totals(prices: list[dict[str, Any]], quantity: int) -> list[dict[str, Any]]
 
 
 def _set_specification(
-    session: Session, item: ProductOrderItem, extension: dict[str, Any], offering: ProductOffering
+    session: Session,
+    item: ProductOrderItem,
+    extension: dict[str, Any],
+    offering: ProductOffering,
+    version: str,
 ) -> None:
     """The item's product carries the offering's specification and the characteristics it
     defines: defaults filled in (the offering's own, else the specification's), a characteristic
@@ -302,19 +315,21 @@ def _set_specification(
     sent = list(product.get("productCharacteristic") or [])
     if offering.specification_id is None:
         return
-    spec = session.scalars(
-        select(ProductSpecification).where(ProductSpecification.id == offering.specification_id)
-    ).one_or_none()
+    spec = (
+        session.scalars(
+            select(ProductSpecification)
+            .where(ProductSpecification.id == offering.specification_id)
+            .options(lazyload("*"), joinedload(ProductSpecification.characteristics))
+        )
+        .unique()
+        .one_or_none()
+    )
     if spec is None:
         return
     product.setdefault(
         "productSpecification",
-        {
-            "id": spec.id,
-            "href": f"{CATALOG_ROOT}/productSpecification/{spec.id}",
-            "name": spec.name,
-            **({"version": spec.version} if spec.version else {}),
-        },
+        _reference(version, "productSpecification", spec)
+        | ({"version": spec.version} if spec.version else {}),
     )
     defined = {c.name: c for c in spec.characteristics if c.name}
     for characteristic in sent:
@@ -330,9 +345,13 @@ def _set_specification(
     for name, spec_char in defined.items():
         if name in given:
             continue
-        default = _default(uses.get(name) or {}, "productSpecCharacteristicValue") or _default(
-            spec_char.extension or {}, "characteristicValueSpecification", "productSpecCharacteristicValue"
-        )
+        default = _default(uses.get(name) or {}, "productSpecCharacteristicValue")
+        if default is None:
+            default = _default(
+                spec_char.extension or {},
+                "characteristicValueSpecification",
+                "productSpecCharacteristicValue",
+            )
         if default is None:
             continue
         # No `@type`: v4 knows no Characteristic subtypes, v5 shows the one it fills in.

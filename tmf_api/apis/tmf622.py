@@ -17,7 +17,7 @@ from tmf_api.errors import bad_request
 
 def _prepare_order(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
     # Items naming an offering of this catalog are checked against it and priced from it.
-    pricing.price_order(session, row.items, utcnow())
+    pricing.price_order(session, row.items, utcnow(), service.runtime.mapping.version)
     # v5 lets the client hold a new order in `draft` until it releases it (TMF622 v5 user guide).
     requested = body.get("requestedInitialState")
     if requested is None or service.runtime.mapping.version == "v4":
