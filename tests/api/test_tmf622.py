@@ -583,6 +583,13 @@ def test_catalog_rules_on_order_items(
             post(offering), 400, mentions=f"productOrderItem '1': productOffering {offering!r}"
         )
         assert says in body["message"], body
+    # A reference by this server's href is the catalog's to judge too: priced when it names the offering.
+    typed_ref = {"@type": "ProductOfferingRef"} if version == "v5" else {}
+    href = api_client.get(f"{CATALOG}/productOffering/{catalog['plan']}").json()["href"]
+    local = post(catalog["plan"], productOffering=typed_ref | {"id": catalog["plan"], "href": href})
+    assert local.status_code == 201 and local.json()["productOrderItem"][0]["itemPrice"], local.text
+    elsewhere = typed_ref | {"id": catalog["plan"], "href": href.replace("productOffering", "category")}
+    assert_tmf_error(post(catalog["plan"], productOffering=elsewhere), 400, mentions="names no offering")
     # An offering of another server's catalog is taken as given, unpriced.
     partner = {"id": "PO-NOT-HELD", "href": PARTNER_OFFERING} | (
         {"@type": "ProductOfferingRef"} if version == "v5" else {}
