@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,14 +234,14 @@ def _created(client: CheckedClient, url: str, body: Any) -> dict[str, Any]:
     return doc
 
 
-_CATALOGS: dict[int, dict[str, str]] = {}
+_CATALOGS: weakref.WeakKeyDictionary[CheckedClient, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def _catalog(client: CheckedClient) -> dict[str, str]:
-    """One small catalog per client (module), written once."""
-    if id(client) not in _CATALOGS:
-        _CATALOGS[id(client)] = make_catalog(client)
-    return _CATALOGS[id(client)]
+    """One small catalog per client (per module and database), written once."""
+    if client not in _CATALOGS:
+        _CATALOGS[client] = make_catalog(client)
+    return _CATALOGS[client]
 
 
 def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Callable[[str], Any]:
