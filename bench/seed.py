@@ -86,6 +86,14 @@ def _price(offering: tuple[str, str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def _partner(offering: tuple[str, str, str]) -> str:
+    # A partner catalog's offering, taken as given: the benchmark orders are priced by the client,
+    # as the bare baseline's are (an id of this server's catalog would be looked up and priced).
+    return (
+        f"https://catalog.partner.example/tmf-api/productCatalogManagement/v4/productOffering/{offering[0]}"
+    )
+
+
 def order_body(n: int) -> dict[str, Any]:
     """A realistic TMF622 v5 create body: 2 items with CNY prices, a customer, an external id, a note."""
     first, second = OFFERINGS[n % len(OFFERINGS)], OFFERINGS[(n + 2) % len(OFFERINGS)]
@@ -102,7 +110,12 @@ def order_body(n: int) -> dict[str, Any]:
                 "id": "1",
                 "action": "add",
                 "quantity": 1,
-                "productOffering": {"@type": "ProductOfferingRef", "id": first[0], "name": first[1]},
+                "productOffering": {
+                    "@type": "ProductOfferingRef",
+                    "id": first[0],
+                    "href": _partner(first),
+                    "name": first[1],
+                },
                 "itemPrice": _price(first),
             },
             {
@@ -110,7 +123,12 @@ def order_body(n: int) -> dict[str, Any]:
                 "id": "2",
                 "action": "modify",
                 "quantity": 2,
-                "productOffering": {"@type": "ProductOfferingRef", "id": second[0], "name": second[1]},
+                "productOffering": {
+                    "@type": "ProductOfferingRef",
+                    "id": second[0],
+                    "href": _partner(second),
+                    "name": second[1],
+                },
                 "itemPrice": _price(second),
             },
         ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.api.test_tmf622 import V4, V5
 from tests.fixtures.app import make_client
 from tmf_api.demo import demo_sections, load_demo_data
@@ -45,6 +47,13 @@ def test_demo_data_of_every_manifest_links_across_apis(database_url: str) -> Non
         (dispute,) = tickets.json()
         (entity,) = dispute["relatedEntity"]
         assert entity["entity"]["id"] in {bill["id"] for bill in bills}
+        # The disputed bill charges the catalog's prices of what was ordered by offering id alone:
+        # the fixed line's monthly rental (25 CNY) and caller ID (6 CNY).
+        (disputed,) = [bill for bill in bills if bill["id"] == entity["entity"]["id"]]
+        assert (disputed["amountDue"]["unit"], Decimal(str(disputed["amountDue"]["value"]))) == (
+            "CNY",
+            Decimal(31),
+        )
         cancel = client.get(f"{V5}/cancelProductOrder").json()
         assert [c["state"] for c in cancel] == ["done"]
         order = client.get(f"{V5}/productOrder/{cancel[0]['productOrder']['id']}").json()

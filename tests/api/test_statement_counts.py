@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy import Engine, event
 from tests.api.test_tmf620 import BODIES as CATALOG_BODIES
 from tests.api.test_tmf620 import body_for as catalog_body
 from tests.api.test_tmf621 import ticket_v4, ticket_v5
-from tests.api.test_tmf622 import order_v4, order_v5
+from tests.api.test_tmf622 import make_catalog, order_v4, order_v5
 from tests.api.test_tmf629 import customer_v4, customer_v5
 from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
 from tests.api.test_tmf666 import account_v4, account_v5, bill_structure, reference_body, structure_v4
@@ -42,23 +43,25 @@ MERGE = "application/merge-patch+json"
 # rendered forms; a PATCH of one attribute the row and its child collections (one batched SELECT
 # each: 7 for an order), one UPDATE, the forms' UPDATE; every change adds the outbox's
 # hub-generation look-up. A delete still deletes each loaded child row itself (the ORM does,
-# despite ON DELETE CASCADE).
+# despite ON DELETE CASCADE). An order of a catalog offering first reads the catalog: the offering
+# with its price references, the prices with their taxes, the specification with its
+# characteristics (one joined SELECT each, tmf_api.apis.pricing).
 TMF622_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "productOrder", "create"): 6,
+    ("v4", "productOrder", "create"): 9,
     ("v4", "productOrder", "retrieve"): 1,
     ("v4", "productOrder", "list"): 2,
     ("v4", "productOrder", "patch"): 10,
     ("v4", "productOrder", "delete"): 12,
-    ("v5", "productOrder", "create"): 6,
+    ("v5", "productOrder", "create"): 9,
     ("v5", "productOrder", "retrieve"): 1,
     ("v5", "productOrder", "list"): 2,
     ("v5", "productOrder", "patch"): 10,
     ("v5", "productOrder", "delete"): 12,
     # With an Idempotency-Key: the create, plus the purge of expired keys, the claim and the
     # response stored with it; a retry is the purge, the claim that finds the key, and its read.
-    ("v4", "productOrder", "create-keyed"): 9,
+    ("v4", "productOrder", "create-keyed"): 12,
     ("v4", "productOrder", "replay"): 3,
-    ("v5", "productOrder", "create-keyed"): 9,
+    ("v5", "productOrder", "create-keyed"): 12,
     ("v5", "productOrder", "replay"): 3,
     ("v4", "cancelProductOrder", "create"): 23,
     ("v4", "cancelProductOrder", "retrieve"): 1,
@@ -231,13 +234,33 @@ def _created(client: CheckedClient, url: str, body: Any) -> dict[str, Any]:
     return doc
 
 
+_CATALOGS: weakref.WeakKeyDictionary[CheckedClient, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _catalog(client: CheckedClient) -> dict[str, str]:
+    """One small catalog per client (per module and database), written once."""
+    if client not in _CATALOGS:
+        _CATALOGS[client] = make_catalog(client)
+    return _CATALOGS[client]
+
+
 def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Callable[[str], Any]:
     """A function of a marker giving a create body for the resource."""
     v5 = version == "v5"
     if api == "TMF620":
         return catalog_body(version, resource)
     if resource == "productOrder":
-        return order_v5 if v5 else order_v4
+        # An order of an offering of this catalog: priced from it, the path orders take.
+        plan = _catalog(client)["plan"]
+
+        def order(marker: str) -> Any:
+            body = order_v5(marker) if v5 else order_v4(marker)
+            body["productOrderItem"][0]["productOffering"] = {"id": plan} | (
+                {"@type": "ProductOfferingRef"} if v5 else {}
+            )
+            return body
+
+        return order
     if resource == "troubleTicket":
         return ticket_v5 if v5 else ticket_v4
     if resource == "individual":

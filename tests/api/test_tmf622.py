@@ -4,6 +4,7 @@ API's own rules (state machine, cancellation, v5 draft orders, one store for bot
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
@@ -21,6 +22,11 @@ from tests.fixtures.app import CheckedClient
 
 V4 = "/tmf-api/productOrderingManagement/v4"
 V5 = "/tmf-api/productOrderingManagement/v5"
+# The orders of the generic tests name an offering of a partner's catalog (as the official kit
+# names none of this server's): taken as given, as before orders were priced from the catalog.
+PARTNER_OFFERING = (
+    "https://catalog.partner.example/tmf-api/productCatalogManagement/v4/productOffering/PO-5G-169"
+)
 
 
 def order_v4(marker: str) -> dict[str, Any]:
@@ -32,7 +38,7 @@ def order_v4(marker: str) -> dict[str, Any]:
                 "id": "1",
                 "action": "add",
                 "quantity": 1,
-                "productOffering": {"id": "PO-5G-169", "name": "5G畅享169元套餐"},
+                "productOffering": {"id": "PO-5G-169", "href": PARTNER_OFFERING, "name": "5G畅享169元套餐"},
             }
         ],
         "relatedParty": [
@@ -56,6 +62,7 @@ def order_v5(marker: str) -> dict[str, Any]:
                 "productOffering": {
                     "@type": "ProductOfferingRef",
                     "id": "PO-5G-169",
+                    "href": PARTNER_OFFERING,
                     "name": "5G畅享169元套餐",
                 },
             }
@@ -284,7 +291,7 @@ def test_nested_items_filter_and_render(api_client: CheckedClient) -> None:
             "@type": "ProductOrderItem",
             "id": "1.1",
             "action": "add",
-            "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV"},
+            "productOffering": {"@type": "ProductOfferingRef", "id": "PO-IPTV", "href": PARTNER_OFFERING},
         }
     ]
     created = api_client.post(f"{V5}/productOrder", json=body).json()
@@ -408,3 +415,210 @@ def test_an_order_bills_a_held_billing_account_that_is_not_closed(
     assert_tmf_error(api_client.post(f"{base}/productOrder", json=closed), 400, mentions="closed")
     note = {"description": "客户已销户"} | ({"@type": "ProductOrder"} if version == "v5" else {})
     assert api_client.patch(order_url, content=json.dumps(note), headers=headers).status_code == 200
+
+
+# -- orders priced from the catalog (TMF620) --------------------------------------------------
+
+CATALOG = "/tmf-api/productCatalogManagement/v5"
+
+
+@pytest.fixture(scope="module")
+def catalog(api_client: CheckedClient) -> dict[str, str]:
+    return make_catalog(api_client)
+
+
+def make_catalog(api_client: CheckedClient) -> dict[str, str]:
+    """The ids of a small catalog written through TMF620 v5: a 128 CNY 5G plan (monthly fee, SIM card fee
+    and a usage price) on a specification with characteristics, a fixed line, a bundle of both
+    without a price of its own, a retired plan and one not yet on sale."""
+    from tests.api.test_tmf620 import offering, offering_price, specification
+
+    def post(path: str, body: dict[str, Any]) -> str:
+        response = api_client.post(f"{CATALOG}/{path}", json=body)
+        assert response.status_code == 201, response.text
+        created: str = response.json()["id"]
+        return created
+
+    def price(name: str, kind: str, value: float, tax: float | None, **more: Any) -> dict[str, str]:
+        body = offering_price("v5", name) | {"name": name, "priceType": kind, "lifecycleStatus": "Launched"}
+        body |= {"price": {"@type": "Money", "unit": "CNY", "value": value}} | more
+        item: dict[str, Any] = {"@type": "TaxItem", "taxCategory": "增值税", "taxRate": 9.0}
+        if tax is not None:
+            item["taxAmount"] = {"@type": "Money", "unit": "CNY", "value": tax}
+        return {
+            "@type": "ProductOfferingPriceRef",
+            "id": post("productOfferingPrice", body | {"tax": [item]}),
+        }
+
+    characteristic = {"@type": "CharacteristicSpecification", "configurable": True}
+    spec = post(
+        "productSpecification",
+        specification("v5", "5G移动套餐")
+        | {
+            "lifecycleStatus": "Launched",
+            "productSpecCharacteristic": [
+                characteristic
+                | {
+                    "name": "国内通用流量",
+                    "valueType": "integer",
+                    "characteristicValueSpecification": [
+                        {"@type": "IntegerCharacteristicValueSpecification", "value": 30, "isDefault": True}
+                    ],
+                },
+                characteristic | {"name": "手机号码", "valueType": "string"},
+            ],
+        },
+    )
+    monthly = price("5G畅享128元套餐月租", "recurring", 128.00, 10.57, recurringChargePeriodType="month")
+    usage = price("套外流量", "usage", 5.00, None)
+
+    def sold(name: str, prices: list[dict[str, str]], **more: Any) -> str:
+        body = offering("v5", name) | {
+            "name": name,
+            "lifecycleStatus": "Launched",
+            "productOfferingPrice": prices,
+        }
+        spec_ref = {"@type": "ProductSpecificationRef", "id": spec, "name": "5G移动套餐"}
+        return post("productOffering", body | {"productSpecification": spec_ref} | more)
+
+    plan = sold("5G畅享128元套餐", [monthly, price("号卡工本费", "oneTime", 10.00, None), usage])
+    line = sold(
+        "固话基础套餐25元", [price("固话月租", "recurring", 25.00, 2.06, recurringChargePeriodType="month")]
+    )
+    parts = [{"@type": "BundledProductOffering", "id": plan}, {"@type": "BundledProductOffering", "id": line}]
+    retired = sold("4G畅享99元套餐", [monthly])
+    moved = api_client.patch(
+        f"{CATALOG}/productOffering/{retired}",
+        content=json.dumps({"@type": "ProductOffering", "lifecycleStatus": "Retired"}),
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert moved.status_code == 200, moved.text
+    return {
+        "spec": spec,
+        "plan": plan,
+        "bundle": sold("融合套餐", [], isBundle=True, bundledProductOffering=parts),
+        "retired": retired,
+        "future": sold("5G畅享239元套餐", [monthly], validFor={"startDateTime": "2999-01-01T00:00:00Z"}),
+    }
+
+
+def _catalog_order(version: str, offering: str, **item: Any) -> tuple[str, dict[str, Any]]:
+    """An order for one catalog offering, named by its id alone (no price, no href)."""
+    base, body = (V4, order_v4("catalog order")) if version == "v4" else (V5, order_v5("catalog order"))
+    ref = {"@type": "ProductOfferingRef"} if version == "v5" else {}
+    body["productOrderItem"][0]["productOffering"] = ref | {"id": offering}
+    body["productOrderItem"][0] |= item
+    return base, body
+
+
+def _amounts(price: dict[str, Any]) -> tuple[str, Decimal, Decimal, Decimal]:
+    p = price["price"]
+    return (
+        price["priceType"],
+        Decimal(str(p["dutyFreeAmount"]["value"])),
+        Decimal(str(p["taxIncludedAmount"]["value"])),
+        Decimal(str(p["taxRate"])),
+    )
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_an_order_by_offering_id_is_priced_from_the_catalog_and_billed_so(
+    api_client: CheckedClient, catalog: dict[str, str], version: str
+) -> None:
+    from tests.api.test_tmf678 import V4 as BILLS_V4
+    from tests.api.test_tmf678 import V5 as BILLS_V5
+    from tests.api.test_tmf678 import bill_on_demand, new_account
+
+    account = new_account(api_client)
+    base, body = _catalog_order(version, catalog["plan"])
+    body["billingAccount"] = ({"@type": "BillingAccountRef"} if version == "v5" else {}) | {"id": account}
+    created = api_client.post(f"{base}/productOrder", json=body)
+    assert created.status_code == 201, created.text
+    item = created.json()["productOrderItem"][0]
+    # The plan's monthly fee and SIM card fee, tax-excluded amounts exact (128 − 10.57; 10 / 1.09),
+    # each naming its catalog price; the usage price is charged on usage, not on the order.
+    assert [_amounts(p) for p in item["itemPrice"]] == [
+        ("recurring", Decimal("117.43"), Decimal("128.00"), Decimal(9)),
+        ("oneTime", Decimal("9.17"), Decimal("10.00"), Decimal(9)),
+    ]
+    assert item["itemPrice"][0]["recurringChargePeriod"] == "month"
+    assert all(p["productOfferingPrice"]["href"].startswith("http") for p in item["itemPrice"])
+    assert sorted(_amounts(p) for p in item["itemTotalPrice"]) == sorted(
+        _amounts(p) for p in item["itemPrice"]
+    )
+    product = item["product"]
+    assert product["productSpecification"]["id"] == catalog["spec"]
+    assert [(c["name"], c["value"]) for c in product["productCharacteristic"]] == [("国内通用流量", 30)]
+
+    order_url = f"{base}/productOrder/{created.json()['id']}"
+    for state in ("inProgress", "completed"):
+        moved = _patch(api_client, order_url, {"state": state})
+        assert moved.status_code == 200, moved.text
+    run = bill_on_demand(api_client, BILLS_V4 if version == "v4" else BILLS_V5, account)
+    assert run["state"] == "done", run
+    bills = BILLS_V4 if version == "v4" else BILLS_V5
+    bill = api_client.get(f"{bills}/customerBill/{run['customerBill']['id']}").json()
+    assert Decimal(str(bill["taxIncludedAmount"]["value"])) == Decimal("138.00")
+    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("126.60")
+    assert [(t["taxRate"], Decimal(str(t["taxAmount"]["value"]))) for t in bill["taxItem"]] == [
+        (9, Decimal("11.40"))
+    ]
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_catalog_rules_on_order_items(
+    api_client: CheckedClient, catalog: dict[str, str], version: str
+) -> None:
+    def post(offering: str, **item: Any) -> Any:
+        base, body = _catalog_order(version, offering, **item)
+        return api_client.post(f"{base}/productOrder", json=body)
+
+    # Not held, retired, not yet valid: a 400 naming the item and the offering.
+    for offering, says in (
+        ("PO-NOT-HELD", "not an offering"),
+        (catalog["retired"], "Retired"),
+        (catalog["future"], "2999"),
+    ):
+        body = assert_tmf_error(
+            post(offering), 400, mentions=f"productOrderItem '1': productOffering {offering!r}"
+        )
+        assert says in body["message"], body
+    # A reference by this server's href is the catalog's to judge too: priced when it names the offering.
+    typed_ref = {"@type": "ProductOfferingRef"} if version == "v5" else {}
+    href = api_client.get(f"{CATALOG}/productOffering/{catalog['plan']}").json()["href"]
+    local = post(catalog["plan"], productOffering=typed_ref | {"id": catalog["plan"], "href": href})
+    assert local.status_code == 201 and local.json()["productOrderItem"][0]["itemPrice"], local.text
+    elsewhere = typed_ref | {"id": catalog["plan"], "href": href.replace("productOffering", "category")}
+    assert_tmf_error(post(catalog["plan"], productOffering=elsewhere), 400, mentions="names no offering")
+    # An offering of another server's catalog is taken as given, unpriced.
+    partner = {"id": "PO-NOT-HELD", "href": PARTNER_OFFERING} | (
+        {"@type": "ProductOfferingRef"} if version == "v5" else {}
+    )
+    foreign = post("PO-NOT-HELD", productOffering=partner)
+    assert foreign.status_code == 201 and "itemPrice" not in foreign.json()["productOrderItem"][0], (
+        foreign.text
+    )
+
+    typed = {"@type": "StringCharacteristic"} if version == "v5" else {}
+    product = ({"@type": "ProductRefOrValue"} if version == "v5" else {}) | {
+        "productCharacteristic": [typed | {"name": "颜色", "valueType": "string", "value": "黑"}]
+    }
+    assert_tmf_error(post(catalog["plan"], product=product), 400, mentions="'颜色'")
+
+    # A sent price that contradicts the catalog is kept; the difference is a priceAlteration.
+    from tests.api.test_tmf678 import price
+
+    sent = post(catalog["plan"], itemPrice=[price("月租优惠价", "recurring", "100.00", rate=9)])
+    assert sent.status_code == 201, sent.text
+    (kept,) = sent.json()["productOrderItem"][0]["itemPrice"]
+    assert kept["price"]["taxIncludedAmount"]["value"] == 100
+    # 100 − 128 tax included; 91.74 (100 / 1.09) − 117.43 tax excluded.
+    (alteration,) = kept["priceAlteration"]
+    assert _amounts(alteration) == ("recurring", Decimal("-25.69"), Decimal("-28.00"), Decimal(9))
+
+    # A bundle without a price of its own: one price per part, as the catalog prices each part.
+    bundle = post(catalog["bundle"])
+    assert bundle.status_code == 201, bundle.text
+    prices = bundle.json()["productOrderItem"][0]["itemPrice"]
+    assert [_amounts(p)[2] for p in prices] == [Decimal("128.00"), Decimal("10.00"), Decimal("25.00")]
+    assert "5G畅享128元套餐" in prices[0]["description"] and "固话基础套餐25元" in prices[2]["description"]

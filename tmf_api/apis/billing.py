@@ -61,7 +61,7 @@ def money(value: Any) -> Decimal | None:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _amounts(price: dict[str, Any]) -> tuple[str, Decimal, Decimal, Decimal] | None:
+def price_amounts(price: dict[str, Any]) -> tuple[str, Decimal, Decimal, Decimal] | None:
     """(currency, tax-excluded, tax-included, rate %) of a TMF Price, completing what is missing."""
     duty_free = price.get("dutyFreeAmount") or {}
     included = price.get("taxIncludedAmount") or {}
@@ -102,7 +102,7 @@ def apply_order_charges(
         product = extension.get("product") or {}
         offering = item.product_offering_name or item.product_offering_id
         for price in extension.get("itemPrice") or []:
-            amounts = _amounts(price.get("price") or {})
+            amounts = price_amounts(price.get("price") or {})
             if amounts is None:
                 continue
             currency, excluded, included, rate = amounts

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
@@ -116,18 +116,28 @@ def export_route(runtime: ApiRuntime, sessions: sessionmaker[Session]) -> Any:
     return route
 
 
-def offering_prices(session: Session, offering_id: str) -> list[ProductOfferingPrice]:
-    """The stored prices an offering names (by reference), in the offering's order.
+def offering_prices(session: Session, offering_id: str | ProductOffering) -> list[ProductOfferingPrice]:
+    """The stored prices an offering names (by reference), in the offering's order, with their
+    taxes loaded; the offering by id, or as already loaded.
 
     The lookup TMF622's order rules price items with; an inline v5 price value (no id) is not one.
     """
-    offering = session.scalars(select(ProductOffering).where(ProductOffering.id == offering_id)).one_or_none()
+    offering = (
+        session.scalars(select(ProductOffering).where(ProductOffering.id == offering_id)).one_or_none()
+        if isinstance(offering_id, str)
+        else offering_id
+    )
     if offering is None:
         return []
     ids = [link.ref_id for link in offering.prices if link.ref_id]
-    found = {
-        p.id: p for p in session.scalars(select(ProductOfferingPrice).where(ProductOfferingPrice.id.in_(ids)))
-    }
+    if not ids:
+        return []
+    prices = session.scalars(
+        select(ProductOfferingPrice)
+        .where(ProductOfferingPrice.id.in_(ids))
+        .options(joinedload(ProductOfferingPrice.taxes))
+    )
+    found = {p.id: p for p in prices.unique()}
     return [found[i] for i in ids if i in found]
 
 

@@ -1,4 +1,5 @@
-"""TMF622 Product Ordering's own rules: v5 initial state and order cancellation."""
+"""TMF622 Product Ordering's own rules: v5 initial state, orders priced from the TMF620 catalog
+(tmf_api.apis.pricing), order cancellation and completion."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sid_model import ProductOrder, ProductOrderNote
-from tmf_api.apis import billing
+from tmf_api.apis import billing, pricing
 from tmf_api.engine.document import JSON
 from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import bad_request
 
 
 def _prepare_order(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
+    # Items naming an offering of this catalog are checked against it and priced from it.
+    pricing.price_order(session, row.items, utcnow(), service.runtime.mapping.version)
     # v5 lets the client hold a new order in `draft` until it releases it (TMF622 v5 user guide).
     requested = body.get("requestedInitialState")
     if requested is None or service.runtime.mapping.version == "v4":
