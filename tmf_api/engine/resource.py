@@ -147,9 +147,9 @@ class ResourceService:
         of the same path, else of its one resource on the same rows (same entity and scope); this
         schema's own name where no mapping says otherwise."""
         names = []
-        for position, _ in enumerate(self.runtime.peer_specs):
-            peers = self.runtime.peer_mappings
-            peer = peers[position].resources if position < len(peers) else {}
+        mappings = self.runtime.peer_mappings
+        for position in range(len(self.runtime.peer_specs)):
+            peer = mappings[position].resources if position < len(mappings) else {}
             counterpart = peer.get(self.resource.path)
             if counterpart is None:
                 same_rows = [
