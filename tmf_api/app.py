@@ -62,12 +62,10 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
     runtimes = []
     for served in served_apis(settings):
         mapping = load_mapping(served.api, served.version)
-        peers = [
-            load_document(other.document)
-            for other in manifest(served.api).versions.values()
-            if other.version != served.version
-        ]
-        runtime = ApiRuntime(mapping, load_document(served.document), settings, peers)
+        others = [v for v in manifest(served.api).versions.values() if v.version != served.version]
+        peers = [load_document(other.document) for other in others]
+        peer_mappings = [load_mapping(other.api, other.version) for other in others]
+        runtime = ApiRuntime(mapping, load_document(served.document), settings, peers, peer_mappings)
         for path, own_rules in rules(served.api).items():
             if path in runtime.services:
                 runtime.services[path].rules = own_rules

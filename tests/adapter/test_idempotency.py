@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from sid_model import IdempotencyKey
+from tests.adapter.test_conditional import CREATABLE
 from tests.api.contract import assert_tmf_error
-from tests.api.test_statement_counts import BASES, EXPECTED, ROOTS, _bodies
+from tests.api.test_statement_counts import BASES, ROOTS, _bodies
 from tests.api.test_tmf622 import V4, V5, order_v4
 from tests.fixtures.app import CheckedClient, make_client
 
 WAIT_S = 30.0
-CREATABLE = sorted({(a, v, r) for (a, v, r, op) in EXPECTED if op == "create"})
 
 
 @pytest.fixture(scope="module")

@@ -247,6 +247,11 @@ def _catalog(client: CheckedClient) -> dict[str, str]:
 def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Callable[[str], Any]:
     """A function of a marker giving a create body for the resource."""
     v5 = version == "v5"
+    if resource == "hub":  # every API's hub alike
+        return lambda marker: (
+            {"callback": f"http://127.0.0.1:9/{marker}", "query": "eventType=none"}
+            | ({"@type": "Hub"} if v5 else {})
+        )
     if api == "TMF620":
         return catalog_body(version, resource)
     if resource == "productOrder":
@@ -286,11 +291,6 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
             )
 
         return cancel
-    if resource == "hub":
-        return lambda marker: (
-            {"callback": f"http://127.0.0.1:9/{marker}", "query": "eventType=none"}
-            | ({"@type": "Hub"} if v5 else {})
-        )
     if resource == "billingAccount":
 
         def account(marker: str) -> Any:

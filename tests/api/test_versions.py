@@ -32,12 +32,19 @@ class Case:
     """A resource both versions can create and patch, with each version's profile section."""
 
     api: str
-    resource: str
+    paths: dict[str, str]  # version -> the resource's collection (TMF620 v4 catalog is v5 productCatalog)
     base: dict[str, str]  # version -> base path
     profile: dict[str, dict[str, Any]]  # version -> the profile's resource entry
 
+    @property
+    def resource(self) -> str:
+        return self.paths["v4"]
+
     def __str__(self) -> str:
-        return f"{self.api}-{self.resource}"
+        return f"{self.api}-{'/'.join(dict.fromkeys(self.paths.values()))}"
+
+    def url(self, version: str, id_: str = "") -> str:
+        return f"{self.base[version]}/{self.paths[version]}" + (f"/{id_}" if id_ else "")
 
     def body(self, version: str, marker: str) -> dict[str, Any]:
         raw = json.dumps(self.profile[version]["create"]["body"], ensure_ascii=False)
@@ -54,7 +61,7 @@ class Case:
         """Attributes a PATCH may change besides the patched one: those the server keeps."""
         names: set[str] = set()
         for version in self.base:
-            resource = load_mapping(self.api, version).resources[self.resource]
+            resource = load_mapping(self.api, version).resources[self.paths[version]]
             names |= set(resource.server_owned)
             node = resource.node
             columns = set(resource.on_update)
@@ -97,22 +104,57 @@ EXTRAS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+def _same_rows(api: str) -> list[dict[str, str]]:
+    """Version -> collection, for each resource every version serves on the same rows: the one of
+    the same path, else the one of the same entity and scope (TMF620 v4 catalog, v5 productCatalog)."""
+    mappings = {version: load_mapping(api, version) for version in manifests()[api].versions}
+    groups: list[dict[str, str]] = []
+    for path, resource in next(iter(mappings.values())).resources.items():
+        group = {}
+        for version, mapping in mappings.items():
+            same = [path] if path in mapping.resources else [
+                p for p, r in mapping.resources.items()
+                if r.node.entity is resource.node.entity and r.scope == resource.scope
+            ]  # fmt: skip
+            if len(same) == 1:
+                group[version] = same[0]
+        if len(group) == len(mappings):
+            groups.append(group)
+    return groups
+
+
+def _patch_entry(api: str, version: str, path: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The profile's patch section, or, for a resource the profile patches nowhere, one made from the
+    document (its PATCH media types) changing the profile's marker attribute."""
+    if "patch" in entry:
+        return dict(entry["patch"])
+    patch = load_spec(api, version)["paths"].get(f"/{path}/{{id}}", {}).get("patch")
+    if patch is None or "marker" not in entry:
+        return None
+    base = {"@type": entry["schema"]} if version == "v5" else {}
+    return {"media_types": list(patch["requestBody"]["content"]), "attribute": entry["marker"], "base": base}
+
+
 def _cases() -> list[Case]:
     cases = []
     for manifest in manifests().values():
         if len(manifest.versions) < 2 or manifest.conformance is None:
             continue
         profile = yaml.safe_load((PROFILE_DIR / f"{manifest.conformance}.yaml").read_text(encoding="utf-8"))
-        for resource in manifest.resources:
+        for paths in _same_rows(manifest.api):
             entries = {
-                version: next((r for r in section["resources"] if r["path"] == resource), None)
+                version: next((r for r in section["resources"] if r["path"] == paths[version]), None)
                 for version, section in profile["versions"].items()
             }
             # Created and patched through every version by clients; the rest (bills, made by billing;
             # requests, never patched) have no client write to lose anything with.
-            if all(e and "create" in e and "patch" in e for e in entries.values()):
+            if not all(e and "create" in e for e in entries.values()):
+                continue
+            patches = {v: _patch_entry(manifest.api, v, paths[v], e) for v, e in entries.items() if e}
+            if all(patches.values()):
                 base = {v: av.base_path for v, av in manifest.versions.items()}
-                cases.append(Case(manifest.api, resource, base, {v: e for v, e in entries.items() if e}))
+                profiles = {v: {**e, "patch": patches[v]} for v, e in entries.items() if e}
+                cases.append(Case(manifest.api, paths, base, profiles))
     return cases
 
 
@@ -132,14 +174,14 @@ def _create(client: CheckedClient, case: Case, version: str) -> dict[str, Any]:
     if "billingAccount" in body:
         # An order's billing account must be one this server holds (TMF666).
         body["billingAccount"]["id"] = bills.new_account(client)
-    response = client.post(f"{case.base[version]}/{case.resource}", json=body)
+    response = client.post(case.url(version), json=body)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
 
 
 def _read(client: CheckedClient, case: Case, version: str, id_: str) -> dict[str, Any]:
-    response = client.get(f"{case.base[version]}/{case.resource}/{id_}")
+    response = client.get(case.url(version, id_))
     assert response.status_code == 200, response.text
     doc: dict[str, Any] = response.json()
     doc.pop("href")
@@ -154,7 +196,7 @@ def _patch_body(case: Case, version: str, media_type: str, attribute: str, value
 
 def _patch(client: CheckedClient, case: Case, version: str, id_: str, media_type: str, body: Any) -> Any:
     return client.patch(
-        f"{case.base[version]}/{case.resource}/{id_}",
+        case.url(version, id_),
         content=json.dumps(body, ensure_ascii=False),
         headers={"content-type": media_type},
     )

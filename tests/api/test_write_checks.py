@@ -115,3 +115,30 @@ def test_schema_location_must_be_a_uri(api_client: CheckedClient, location: str)
     assert_tmf_error(response, 400, mentions="@schemaLocation")
     good = {"@schemaLocation": "https://schemas.example.com/ProductOrder.json"}
     assert api_client.post(f"{V4}/productOrder", json=order_v4("loc") | good).status_code == 201
+
+
+def test_every_create_of_the_registry_refuses_a_foreign_type_and_a_bad_schema_location(
+    api_client: CheckedClient,
+) -> None:
+    """The checks are the engine's, run on each API version's documents: one collection POST of
+    every API version served, with a body that is otherwise valid (the order tests above go
+    through nested objects and PATCH)."""
+    from tests.adapter.test_conditional import CREATABLE
+    from tests.api.test_statement_counts import ROOTS, _bodies
+
+    first: dict[tuple[str, str], str] = {}
+    for api, version, resource in CREATABLE:
+        if resource != "hub":
+            first.setdefault((api, version), resource)
+    for (api, version), resource in first.items():
+        body = _bodies(api, version, resource, api_client)(f"typed-{resource}")
+        url = f"{ROOTS[api, version]}/{resource}"
+        where = f"{api} {version} {resource}"
+        refused = [
+            (body | {"@type": "<script>alert(1)</script>"}, "@type"),
+            (body | {"@type": ""}, "@type"),
+            (body | {"@schemaLocation": "not a uri"}, "@schemaLocation"),
+        ]
+        for bad, named in refused:
+            response = api_client.post(url, json=bad)
+            assert response.status_code == 400 and named in response.json()["message"], (where, response.text)

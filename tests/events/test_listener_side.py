@@ -218,3 +218,11 @@ def test_every_event_an_api_publishes_is_heard(hub_client: CheckedClient) -> Non
             }
             response = hub_client.post(f"{runtime.base_path}/listener", json=body)
             assert response.status_code == 204, (runtime.base_path, event_type, response.text)
+        # Forged events are refused by every API's listener, not only by TMF622's (above).
+        for forged in (
+            body | {"eventType": "NoSuchEvent"},
+            {k: v for k, v in body.items() if k != "eventId"},
+            body | {"event": {"noSuchResource": {"id": "1"}}},
+            body | {"eventTime": "yesterday"},
+        ):
+            assert_tmf_error(hub_client.post(f"{runtime.base_path}/listener", json=forged), 400)

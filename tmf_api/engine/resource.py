@@ -87,12 +87,16 @@ class ApiRuntime:
         spec: dict[str, Any],
         settings: Settings,
         peer_specs: Sequence[dict[str, Any]] = (),
+        peer_mappings: Sequence[ApiMapping] = (),
     ) -> None:
         self.mapping = mapping
         self.spec = spec
         self.settings = settings
         # The API's other versions' documents: their type names are shown in this version's names.
         self.peer_specs = list(peer_specs)
+        # Their mappings, in the same order where given: they name the schema each resource has
+        # there (TMF620 v4 Catalog is v5 ProductCatalog, on the same rows).
+        self.peer_mappings = list(peer_mappings)
         # The same API's runtimes by version, this one included (set by the app factory): rules
         # that read documents written in another version (a catalog import) use that version's.
         self.siblings: dict[str, ApiRuntime] = {mapping.version: self}
@@ -133,11 +137,30 @@ class ResourceService:
         )
         self.patch_schema = SchemaView.named(spec, resource.patch_schema) if resource.patch_schema else None
         self.peer_schemas = [
-            SchemaView.named(peer, resource.schema)
-            for peer in runtime.peer_specs
-            if resource.schema in peer["components"]["schemas"]
+            SchemaView.named(peer, name)
+            for peer, name in zip(runtime.peer_specs, self._peer_schema_names(), strict=True)
+            if name in peer["components"]["schemas"]
         ]
         self.rules = Rules()
+
+    def _peer_schema_names(self) -> list[str]:
+        """The resource's schema name in each peer document: that of the peer mapping's resource
+        of the same path, else of its one resource on the same rows (same entity and scope); this
+        schema's own name where no mapping says otherwise."""
+        names = []
+        mappings = self.runtime.peer_mappings
+        for position in range(len(self.runtime.peer_specs)):
+            peer = mappings[position].resources if position < len(mappings) else {}
+            counterpart = peer.get(self.resource.path)
+            if counterpart is None:
+                same_rows = [
+                    r
+                    for r in peer.values()
+                    if r.node.entity is self.entity and r.scope == self.resource.scope
+                ]
+                counterpart = same_rows[0] if len(same_rows) == 1 else None
+            names.append(counterpart.schema if counterpart else self.resource.schema)
+        return names
 
     # -- derived once ------------------------------------------------------------------------
     @property
