@@ -161,36 +161,59 @@ class Node:
 class Reference:
     """An id in a resource's document that must name a stored resource (`references`).
 
-    `api` None means the mapping's own API. With `only_local`, the id is checked only when the
-    reference's `href` points at this server: references to resources held elsewhere are kept as
-    given. A target whose state is in `excluded_states` counts as not there (a closed account).
+    Each target is (api, resource), api None meaning the mapping's own API; a reference may have
+    targets in several APIs (an account's related party is a TMF632 party or a TMF629 customer).
+    With `only_local`, the id is checked only when the reference's `href` points at this server:
+    references to resources held elsewhere are kept as given. A target whose state is in
+    `excluded_states` counts as not there (a closed account).
     """
 
     path: str  # dotted path to the id; arrays on the way are walked element by element
-    resources: tuple[str, ...]
-    api: str | None = None
+    targets: tuple[tuple[str | None, str], ...]
     only_local: bool = False
     excluded_states: frozenset[str] = frozenset()
 
 
-def parse_reference(path: str, spec: Any, own_api: str) -> Reference:
-    if isinstance(spec, str):
-        return Reference(path, (spec,))
-    where = f"reference {path}"
-    if not isinstance(spec, dict) or "resource" not in spec:
-        raise ValueError(f"{where}: give a resource name or {{api, resource, only_local, excluded_states}}")
-    unknown = set(spec) - {"api", "resource", "only_local", "excluded_states"}
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-    targets = spec["resource"]
-    resources = (targets,) if isinstance(targets, str) else tuple(targets)
+_REFERENCE_KEYS = {"api", "resource", "targets", "only_local", "excluded_states"}
+
+
+def _reference_targets(spec: dict[str, Any], own_api: str, where: str) -> list[tuple[str | None, str]]:
+    """(api, resource) pairs of one `{api, resource}` declaration; api None is the own API."""
+    if "resource" not in spec:
+        raise ValueError(f"{where}: each target needs a resource")
+    names = spec["resource"]
+    resources = (names,) if isinstance(names, str) else tuple(names) if isinstance(names, list) else ()
     if not resources or not all(isinstance(r, str) for r in resources):
         raise ValueError(f"{where}: resource must be a name or a list of names")
     api = spec.get("api")
+    return [(None if api in (None, own_api) else str(api), name) for name in resources]
+
+
+def parse_reference(path: str, spec: Any, own_api: str) -> Reference:
+    if isinstance(spec, str):
+        return Reference(path, ((None, spec),))
+    where = f"reference {path}"
+    if not isinstance(spec, dict) or ("resource" not in spec) == ("targets" not in spec):
+        raise ValueError(
+            f"{where}: give a resource name or {{api, resource | targets, only_local, excluded_states}}"
+        )
+    unknown = set(spec) - _REFERENCE_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    if "targets" in spec:
+        listed = spec["targets"]
+        if "api" in spec or not isinstance(listed, list) or not listed:
+            raise ValueError(f"{where}: targets must be a list of {{api, resource}}, with no api beside it")
+        targets: list[tuple[str | None, str]] = []
+        for target in listed:
+            if not isinstance(target, dict) or set(target) - {"api", "resource"}:
+                raise ValueError(f"{where}: each target is {{api, resource}}")
+            targets += _reference_targets(target, own_api, where)
+    else:
+        targets = _reference_targets(spec, own_api, where)
     return Reference(
         path,
-        resources,
-        api=None if api in (None, own_api) else str(api),
+        tuple(dict.fromkeys(targets)),
         only_local=bool(spec.get("only_local", False)),
         excluded_states=frozenset(spec.get("excluded_states", [])),
     )
@@ -397,9 +420,9 @@ def parse_mapping(
         )
     for path, resource in resources.items():
         for reference in resource.references:
-            for target in reference.resources:
+            for api, target in reference.targets:
                 # Another API's resources are checked by the registry, which knows every API.
-                if reference.api is None and target not in resources:
+                if api is None and target not in resources:
                     raise ValueError(f"resource {path}: references unknown resource {target!r}")
         if resource.lifecycle and resource.lifecycle not in lifecycles:
             raise ValueError(f"resource {path}: unknown lifecycle {resource.lifecycle!r}")

@@ -279,8 +279,8 @@ class ResourceService:
         not checked again: an order stays patchable after its billing account closed.
         """
         for reference in self.resource.references:
-            api = reference.api or self.runtime.mapping.api
-            targets = [reference_target(api, name) for name in reference.resources]
+            own = self.runtime.mapping.api
+            targets = [reference_target(api or own, name) for api, name in reference.targets]
             held = {value for _, value in _references_at(before, reference.path)} if before else set()
             for holder, value in _references_at(doc, reference.path):
                 if value in held:
@@ -289,7 +289,10 @@ class ResourceService:
                 local = isinstance(href, str) and href.startswith(_API_ROOT)
                 if reference.only_local and not local:
                     continue  # held elsewhere: stored as given
-                candidates = targets
+                # Which targets the id may name: the collection of a local href, else those the
+                # `@referredType` names (a party's kind), else every target.
+                kind = holder.get("@referredType")
+                candidates = [t for t in targets if t.schema == kind] or targets
                 if local:
                     assert isinstance(href, str)
                     candidates = [t for t in targets if any(href == p + value for p in t.prefixes)]
