@@ -78,7 +78,7 @@ def render(node: Node, row: Base, href: str | None = None) -> JSON:
     for col in node.columns:
         value = getattr(row, col.column)
         if value is not None:
-            _set_path(doc, col.path, to_json_value(value))
+            _set_path(doc, col.path, col.shown(to_json_value(value)))
             if col.path == ("id",) and href is not None and node.has_href:
                 doc["href"] = href
     for name, coll in node.collections.items():
@@ -109,7 +109,7 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
     rest.pop("href", None) if node.has_href else None
     given: dict[str, tuple[str, Any]] = {}
     for col in node.columns:
-        value = convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted)
+        value = col.stored(convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted))
         col.check(value, where + col.dotted)
         if col.column in given:
             # A shared column (Node.shared_columns): every path that is given must agree.

@@ -40,10 +40,22 @@ class ColumnAttribute:
     max_length: int | None = None
     integers: range | None = None
     magnitude: decimal.Decimal | None = None  # NUMERIC(p, s): |value| below 10^(p-s)
+    # A value this version spells its own way (`{column: …, values: {stored: shown}}`): v4's
+    # `deceaded` is the stored `deceased`. Reads show it, writes and filters store it back.
+    shown_values: dict[Any, Any] = field(default_factory=dict, hash=False)
+    stored_values: dict[Any, Any] = field(default_factory=dict, hash=False)
 
     @property
     def dotted(self) -> str:
         return ".".join(self.path)
+
+    def stored(self, value: Any) -> Any:
+        """What the column holds for a value of this version (itself unless translated)."""
+        return self.stored_values.get(value, value) if self.stored_values and _hashable(value) else value
+
+    def shown(self, value: Any) -> Any:
+        """How this version shows a value the column holds."""
+        return self.shown_values.get(value, value) if self.shown_values and _hashable(value) else value
 
     def check(self, value: Any, where: str) -> None:
         """ValueError naming `where` when `value` (already of python_type) does not fit the column."""
@@ -59,6 +71,10 @@ class ColumnAttribute:
             and (not value.is_finite() or abs(value) >= self.magnitude)
         ):
             raise ValueError(f"{where} is out of range (below {self.magnitude:,} in magnitude)")
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, dict | list)
 
 
 @dataclass
@@ -281,7 +297,9 @@ def _signed(bits: int) -> range:
     return range(-(2 ** (bits - 1)), 2 ** (bits - 1))
 
 
-def _column_attribute(mapper: Mapper[Any], attr: str, column: str, where: str) -> ColumnAttribute:
+def _column_attribute(
+    mapper: Mapper[Any], attr: str, column: str, where: str, values: dict[Any, Any] | None = None
+) -> ColumnAttribute:
     python_type = _python_type(mapper, column, where)
     sql_type = mapper.columns[column].type
     limits: dict[str, Any] = {}
@@ -292,6 +310,14 @@ def _column_attribute(mapper: Mapper[Any], attr: str, column: str, where: str) -
         limits["integers"] = _signed(bits)
     if isinstance(sql_type, Numeric) and not isinstance(sql_type, Float) and sql_type.precision:
         limits["magnitude"] = decimal.Decimal(10) ** (sql_type.precision - (sql_type.scale or 0))
+    if values:
+        shown = {convert_scalar(k, python_type, where): v for k, v in values.items()}
+        stored = {v: k for k, v in shown.items()}
+        # Each shown value must read back as one stored value, and none may be another's
+        # stored spelling: the column would then not tell them apart.
+        if len(stored) != len(shown) or set(stored) & set(shown):
+            raise ValueError(f"{where}: values must map each stored value to a distinct shown value")
+        limits |= {"shown_values": shown, "stored_values": stored}
     return ColumnAttribute(tuple(attr.split(".")), column, python_type, **limits)
 
 
@@ -307,7 +333,13 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         where = f"node {name}, attribute {attr}"
         if target == HREF:
             has_href = True
-        elif isinstance(target, str):
+        elif isinstance(target, str) or (isinstance(target, dict) and "column" in target):
+            translated: dict[Any, Any] | None = None
+            if isinstance(target, dict):
+                spec: dict[str, Any] = target
+                if set(spec) - {"column", "values"} or not isinstance(spec.get("values", {}), dict):
+                    raise ValueError(f"{where}: give {{column, values: {{stored: shown}}}}")
+                target, translated = str(spec["column"]), spec.get("values")
             # Two paths on one column lose one path's value on every write, unless declared shared.
             if target in holders and target not in shared:
                 raise ValueError(
@@ -315,7 +347,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
                     "map them to different columns or list the column under shared_columns"
                 )
             holders.setdefault(target, attr)
-            columns.append(_column_attribute(mapper, attr, target, where))
+            columns.append(_column_attribute(mapper, attr, target, where, translated))
         elif isinstance(target, dict) and "collection" in target:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
