@@ -216,6 +216,37 @@ def test_a_contact_medium_reads_in_each_versions_shape_and_filters_there(api_cli
     assert sorted(d["id"] for d in found_v5) == both == sorted(d["id"] for d in found_v4)
 
 
+def test_a_contact_mediums_kind_reads_in_each_versions_terms(api_client: CheckedClient) -> None:
+    # v4 names the kind in `mediumType` (which TMF629 v4 requires), v5 in `@type`: each version's
+    # write gives the other's, and a change through the other version keeps it.
+    marker = ContactCase.new_marker()
+    made_v4 = api_client.post(f"{V4}/individual", json=individual_v4(marker)).json()
+    made_v5 = api_client.post(f"{V5}/individual", json=individual_v5(marker)).json()
+    for _ in range(2):  # as created, then after each version rewrote the other's contact media
+        v5 = api_client.get(f"{V5}/individual/{made_v4['id']}").json()["contactMedium"]
+        v4 = api_client.get(f"{V4}/individual/{made_v5['id']}").json()["contactMedium"]
+        assert [m["@type"] for m in v5] == ["PhoneContactMedium", "EmailContactMedium"]
+        assert [m["mediumType"] for m in v4] == ["phone", "email"]
+        assert [
+            m["mediumType"]
+            for m in api_client.get(f"{V4}/individual/{made_v4['id']}").json()["contactMedium"]
+        ] == ["mobile", "email"]
+        for made, base, doc in (
+            (made_v4, V5, {"@type": "Individual", "contactMedium": v5}),
+            (made_v5, V4, {"contactMedium": v4}),
+        ):
+            response = api_client.patch(
+                f"{base}/individual/{made['id']}", content=json.dumps(doc), headers={"content-type": MERGE}
+            )
+            assert response.status_code == 200, response.text
+    for base, condition in (
+        (V4, {"contactMedium.mediumType": "email"}),
+        (V5, {"contactMedium.@type": "PhoneContactMedium"}),
+    ):
+        found = api_client.get(f"{base}/individual", params={"familyName": marker} | condition).json()
+        assert sorted(d["id"] for d in found) == sorted([made_v4["id"], made_v5["id"]])
+
+
 class ContactCase(IndividualCase):
     """Only its marker maker is used (no tests of its own)."""
 

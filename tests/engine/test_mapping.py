@@ -282,6 +282,12 @@ def _break(change: Any) -> dict[str, Any]:
             "attribute severity: give {column, values: {stored: shown}}",
         ),
         (
+            lambda r: r["nodes"]["TroubleTicket"].update(
+                equivalents=[{"columns": ["severity", "ghost"], "values": [["a", "b"]]}]
+            ),
+            "node TroubleTicket, equivalents: columns must be two columns of TroubleTicket",
+        ),
+        (
             lambda r: r["nodes"]["TroubleTicket"]["attributes"]["note"].update(node="Ghost"),
             "node TroubleTicket: unknown node 'Ghost'",
         ),

@@ -139,6 +139,21 @@ class Summary:
         return mask
 
 
+@dataclass(frozen=True)
+class Equivalence:
+    """Two columns that name one thing in each generation's terms (v4 `mediumType` "email", v5
+    `@type` EmailContactMedium), as (first, second) value pairs: a write fills the column its
+    version does not give from the other, so each version reads and filters its own; the first
+    pair naming a value wins."""
+
+    columns: tuple[str, str]
+    pairs: tuple[tuple[Any, Any], ...]
+
+    def other(self, side: int, value: Any) -> Any:
+        """The value of the column other than columns[side] that `value` corresponds to, or None."""
+        return next((pair[1 - side] for pair in self.pairs if pair[side] == value), None)
+
+
 @dataclass
 class Node:
     name: str
@@ -150,12 +165,17 @@ class Node:
     # each of its amounts): a write gives them one value, or is refused when the paths disagree.
     shared_columns: frozenset[str] = frozenset()
     summaries: dict[str, Summary] = field(default_factory=dict)
+    equivalences: tuple[Equivalence, ...] = ()
 
     def column_for(self, dotted: str) -> ColumnAttribute | None:
         for col in self.columns:
             if col.dotted == dotted:
                 return col
         return None
+
+    def column_by_name(self, column: str) -> ColumnAttribute | None:
+        """The (first) attribute this node maps to `column`, if it maps one."""
+        return next((col for col in self.columns if col.column == column), None)
 
     def place(self, dotted: str) -> tuple[Node, ColumnAttribute] | None:
         """The node and column holding an attribute path, through child collections; None when
@@ -370,7 +390,17 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         if _python_type(mapper, spec["column"], where) is not int:
             raise ValueError(f"{where}: column {spec['column']!r} must be an integer column")
         summaries[dotted] = Summary(collection, attribute, spec["column"], values)
-    return Node(name, entity, columns, collections, has_href, shared, summaries)
+    equivalences = []
+    for spec in raw.get("equivalents", []):
+        where = f"node {name}, equivalents"
+        pair = tuple(spec.get("columns", ()))
+        if len(pair) != 2 or any(c not in mapper.columns for c in pair):
+            raise ValueError(f"{where}: columns must be two columns of {entity.__name__}, got {list(pair)}")
+        values = spec.get("values", [])
+        if not values or not all(isinstance(v, list) and len(v) == 2 for v in values):
+            raise ValueError(f"{where}: values must be a list of [{pair[0]}, {pair[1]}] pairs")
+        equivalences.append(Equivalence((pair[0], pair[1]), tuple((a, b) for a, b in values)))
+    return Node(name, entity, columns, collections, has_href, shared, summaries, tuple(equivalences))
 
 
 def parse_mapping(
