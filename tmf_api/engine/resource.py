@@ -150,7 +150,7 @@ class ResourceService:
     @cached_property
     def _rendered_column(self) -> Any:
         """The column holding this version's rendered form, if the resource keeps one."""
-        if self.resource.scope or not rendered.is_rendered(self.entity):
+        if not rendered.is_rendered(self.entity):
             return None
         return getattr(self.entity, rendered.column(self.version), None)
 
