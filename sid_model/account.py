@@ -15,11 +15,11 @@ import datetime as dt
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned
+from sid_model.base import Base, Extensible, Identified, Positioned, Rendered
 from sid_model.common import Child, RelatedParty, children
 
 
-class Account(Base, Identified, Extensible):
+class Account(Base, Identified, Extensible, Rendered):
     """A party's account: billing (a customer's), settlement (a partner's), party or financial."""
 
     __tablename__ = "account"
@@ -57,7 +57,7 @@ class AccountBalance(Child, Extensible, Positioned, owner=Account, key="account_
     valid_to: Mapped[dt.datetime | None] = mapped_column()
 
 
-class BillFormat(Base, Identified, Extensible):
+class BillFormat(Base, Identified, Extensible, Rendered):
     """How a bill is laid out: detailed paper bill, electronic bill (电子账单) …"""
 
     __tablename__ = "bill_format"
@@ -66,7 +66,7 @@ class BillFormat(Base, Identified, Extensible):
     description: Mapped[str | None] = mapped_column(Text)
 
 
-class BillPresentationMedia(Base, Identified, Extensible):
+class BillPresentationMedia(Base, Identified, Extensible, Rendered):
     """The medium a bill reaches the customer through: post, SMS, e-mail, WeChat …"""
 
     __tablename__ = "bill_presentation_media"
@@ -75,7 +75,7 @@ class BillPresentationMedia(Base, Identified, Extensible):
     description: Mapped[str | None] = mapped_column(Text)
 
 
-class BillingCycleSpecification(Base, Identified, Extensible):
+class BillingCycleSpecification(Base, Identified, Extensible, Rendered):
     """When an account's bills are produced: period, frequency, and offsets in days from its start."""
 
     __tablename__ = "billing_cycle_specification"

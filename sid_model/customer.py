@@ -8,12 +8,12 @@ import datetime as dt
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, extension_gin_index
+from sid_model.base import Base, Extensible, Identified, Rendered, extension_gin_index
 from sid_model.common import RelatedParty, children
 from sid_model.party import ContactMedium
 
 
-class Customer(Base, Identified, Extensible):
+class Customer(Base, Identified, Extensible, Rendered):
     """A party in its customer role (SID Customer, a PartyRole), with the status of the relationship."""
 
     __tablename__ = "customer"

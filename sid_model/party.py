@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned, extension_gin_index
+from sid_model.base import Base, Extensible, Identified, Positioned, Rendered, extension_gin_index
 from sid_model.common import Child, RelatedParty, children
 
 
@@ -60,7 +60,7 @@ class PartyIdentification(Child, PartyIdentificationColumns):
     suffix = "identification"
 
 
-class Individual(Base, Identified, Extensible):
+class Individual(Base, Identified, Extensible, Rendered):
     """A single human being the operator knows: a customer, a contact, an employee (SID Individual)."""
 
     __tablename__ = "individual"
@@ -105,7 +105,7 @@ class IndividualRelatedParty(RelatedParty, owner=Individual, key="individual_pk"
     """A party related to the individual (a guardian, an employer …)."""
 
 
-class Organization(Base, Identified, Extensible):
+class Organization(Base, Identified, Extensible, Rendered):
     """A company, a government body or one of its units (SID Organization)."""
 
     __tablename__ = "organization"

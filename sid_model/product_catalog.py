@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified, Positioned
+from sid_model.base import Base, Extensible, Identified, Positioned, Rendered
 from sid_model.common import Child, RelatedParty, children
 
 # Catalog amounts: usage prices go below the cent (0.0003 CNY per KB), bills round to the cent.
@@ -30,7 +30,7 @@ class ValidFor:
     valid_to: Mapped[dt.datetime | None] = mapped_column()
 
 
-class CatalogEntity(Identified, Extensible, ValidFor):
+class CatalogEntity(Identified, Extensible, ValidFor, Rendered):
     """What every catalog entity carries: name, description, version, lifecycle, last update."""
 
     name: Mapped[str | None] = mapped_column(String(500), index=True)
@@ -199,7 +199,7 @@ class ProductOfferingPriceTax(
     tax_amount: Mapped[decimal.Decimal | None] = mapped_column(CatalogAmount)
 
 
-class CatalogJob(Identified, Extensible):
+class CatalogJob(Identified, Extensible, Rendered):
     """A task moving catalog content: its status, where the content is, what went wrong."""
 
     status: Mapped[str | None] = mapped_column(String(50), index=True)

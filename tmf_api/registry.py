@@ -208,16 +208,16 @@ def check_foreign_references(mapping: ApiMapping, root: Path = MAPPINGS_ROOT) ->
     """References to another API name one of its resources (the mapping checks its own)."""
     for path, resource in mapping.resources.items():
         for reference in resource.references:
-            if reference.api is None:
-                continue
-            try:
-                held = manifest(reference.api, root).resources
-            except KeyError as exc:
-                raise ValueError(f"resource {path}: reference {reference.path}: {exc.args[0]}") from None
-            for target in reference.resources:
+            for api, target in reference.targets:
+                if api is None:
+                    continue
+                try:
+                    held = manifest(api, root).resources
+                except KeyError as exc:
+                    raise ValueError(f"resource {path}: reference {reference.path}: {exc.args[0]}") from None
                 if target not in held:
                     raise ValueError(
-                        f"resource {path}: reference {reference.path} names {reference.api} "
+                        f"resource {path}: reference {reference.path} names {api} "
                         f"{target!r}, which is not one of its resources"
                     )
 

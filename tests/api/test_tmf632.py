@@ -216,6 +216,37 @@ def test_a_contact_medium_reads_in_each_versions_shape_and_filters_there(api_cli
     assert sorted(d["id"] for d in found_v5) == both == sorted(d["id"] for d in found_v4)
 
 
+def test_a_contact_mediums_kind_reads_in_each_versions_terms(api_client: CheckedClient) -> None:
+    # v4 names the kind in `mediumType` (which TMF629 v4 requires), v5 in `@type`: each version's
+    # write gives the other's, and a change through the other version keeps it.
+    marker = ContactCase.new_marker()
+    made_v4 = api_client.post(f"{V4}/individual", json=individual_v4(marker)).json()
+    made_v5 = api_client.post(f"{V5}/individual", json=individual_v5(marker)).json()
+    for _ in range(2):  # as created, then after each version rewrote the other's contact media
+        v5 = api_client.get(f"{V5}/individual/{made_v4['id']}").json()["contactMedium"]
+        v4 = api_client.get(f"{V4}/individual/{made_v5['id']}").json()["contactMedium"]
+        assert [m["@type"] for m in v5] == ["PhoneContactMedium", "EmailContactMedium"]
+        assert [m["mediumType"] for m in v4] == ["phone", "email"]
+        assert [
+            m["mediumType"]
+            for m in api_client.get(f"{V4}/individual/{made_v4['id']}").json()["contactMedium"]
+        ] == ["mobile", "email"]
+        for made, base, doc in (
+            (made_v4, V5, {"@type": "Individual", "contactMedium": v5}),
+            (made_v5, V4, {"contactMedium": v4}),
+        ):
+            response = api_client.patch(
+                f"{base}/individual/{made['id']}", content=json.dumps(doc), headers={"content-type": MERGE}
+            )
+            assert response.status_code == 200, response.text
+    for base, condition in (
+        (V4, {"contactMedium.mediumType": "email"}),
+        (V5, {"contactMedium.@type": "PhoneContactMedium"}),
+    ):
+        found = api_client.get(f"{base}/individual", params={"familyName": marker} | condition).json()
+        assert sorted(d["id"] for d in found) == sorted([made_v4["id"], made_v5["id"]])
+
+
 class ContactCase(IndividualCase):
     """Only its marker maker is used (no tests of its own)."""
 
@@ -223,17 +254,29 @@ class ContactCase(IndividualCase):
 
 
 def test_each_version_spells_the_final_status_its_own_way(api_client: CheckedClient) -> None:
-    made = api_client.post(f"{V5}/individual", json=individual_v5(ContactCase.new_marker())).json()
-    url = f"{V5}/individual/{made['id']}"
-    for body in ({"status": "validated"}, {"status": "deceaded"}):
-        response = api_client.patch(
-            url, content=json.dumps({"@type": "Individual"} | body), headers={"content-type": MERGE}
-        )
-        if body["status"] == "validated":
-            assert response.status_code == 200, response.text
-    # v5's document has no `deceaded` (v4's spelling): the patched individual is not valid
-    assert response.status_code == 400, response.text
-    assert api_client.get(url).json()["status"] == "validated"
+    # v4 publishes `deceaded` (sic), v5 `deceased`: one stored value, read in each version's spelling.
+    marker = ContactCase.new_marker()
+    made = api_client.post(f"{V5}/individual", json=individual_v5(marker)).json()
+    urls = {"v4": f"{V4}/individual/{made['id']}", "v5": f"{V5}/individual/{made['id']}"}
+    spelt = {"v4": "deceaded", "v5": "deceased"}
+
+    def patch(version: str, status: str) -> Any:
+        body = {"status": status} | ({"@type": "Individual"} if version == "v5" else {})
+        return api_client.patch(urls[version], content=json.dumps(body), headers={"content-type": MERGE})
+
+    assert patch("v5", "validated").status_code == 200
+    # each document admits only its own spelling
+    assert_tmf_error(patch("v5", "deceaded"), 400)
+    assert_tmf_error(patch("v4", "deceased"), 400)
+    response = patch("v4", "deceaded")
+    assert response.status_code == 200, response.text
+    for version, base in (("v4", V4), ("v5", V5)):
+        assert api_client.get(urls[version]).json()["status"] == spelt[version]
+        found = api_client.get(f"{base}/individual", params={"familyName": marker, "status": spelt[version]})
+        assert [d["id"] for d in found.json()] == [made["id"]]
+    # a final state, in either spelling
+    assert_tmf_error(patch("v5", "validated"), 409, mentions="deceased")
+    assert_tmf_error(patch("v4", "validated"), 409, mentions="deceaded")
 
 
 def test_an_organization_names_its_parent(api_client: CheckedClient) -> None:

@@ -18,6 +18,7 @@ from tests.api.contract import (
     ReadContract,
     assert_tmf_error,
 )
+from tests.api.test_tmf629 import customer_v4
 from tests.fixtures.app import CheckedClient
 
 V4 = "/tmf-api/accountManagement/v4"
@@ -397,3 +398,34 @@ def test_state_is_set_by_the_server_and_walks_the_lifecycle(api_client: CheckedC
         api_client.patch(url, content=json.dumps({"state": "closed"}), headers=MERGE), 409
     )
     assert "pendingClosure" in refused["message"]
+
+
+def _naming(schema: str | None, party: dict[str, Any]) -> dict[str, Any]:
+    """An account of `schema` (v5; None for v4) whose owner is `party`."""
+    if schema is None:
+        return account_v4("关联方", relatedParty=[party | {"role": "owner"}])
+    related = {"@type": "RelatedPartyRefOrPartyRoleRef", "role": "owner"}
+    return account_v5(
+        schema, "关联方", relatedParty=[related | {"partyOrPartyRole": party | {"@type": "PartyRef"}}]
+    )
+
+
+def test_a_related_party_of_this_server_must_exist(api_client: CheckedClient) -> None:
+    # A party of TMF632 or a customer of TMF629, in either version's shape, for every account kind.
+    person = api_client.post(
+        "/tmf-api/partyManagement/v5/individual",
+        json={"@type": "Individual", "givenName": "伟", "familyName": "张"},
+    ).json()
+    customer = api_client.post("/tmf-api/customerManagement/v4/customer", json=customer_v4("张伟")).json()
+    for resource in ("billingAccount", "settlementAccount", "partyAccount", "financialAccount"):
+        for held, kind in ((person, "Individual"), (customer, "Customer")):
+            party = {"id": held["id"], "href": held["href"], "name": "张伟", "@referredType": kind}
+            ghost = party | {"id": "ghost", "href": held["href"].replace(held["id"], "ghost")}
+            for base, schema, at in (
+                (V4, None, "relatedParty.id"),
+                (V5, resource[0].upper() + resource[1:], "relatedParty.partyOrPartyRole.id"),
+            ):
+                made = api_client.post(f"{base}/{resource}", json=_naming(schema, party))
+                assert made.status_code == 201, (resource, kind, made.text)
+                refused = api_client.post(f"{base}/{resource}", json=_naming(schema, ghost))
+                assert_tmf_error(refused, 400, mentions=f"{at} 'ghost'")

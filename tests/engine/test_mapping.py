@@ -270,6 +270,24 @@ def _break(change: Any) -> dict[str, Any]:
             "cannot read mapping target 42",
         ),
         (
+            lambda r: r["nodes"]["TroubleTicket"]["attributes"].update(
+                severity={"column": "severity", "values": {"minor": "low", "major": "minor"}}
+            ),
+            "attribute severity: values must map each stored value to a distinct shown value",
+        ),
+        (
+            lambda r: r["nodes"]["TroubleTicket"]["attributes"].update(
+                severity={"column": "severity", "to": 1}
+            ),
+            "attribute severity: give {column, values: {stored: shown}}",
+        ),
+        (
+            lambda r: r["nodes"]["TroubleTicket"].update(
+                equivalents=[{"columns": ["severity", "ghost"], "values": [["a", "b"]]}]
+            ),
+            "node TroubleTicket, equivalents: columns must be two columns of TroubleTicket",
+        ),
+        (
             lambda r: r["nodes"]["TroubleTicket"]["attributes"]["note"].update(node="Ghost"),
             "node TroubleTicket: unknown node 'Ghost'",
         ),

@@ -1,7 +1,7 @@
 """References a mapping declares (`references`, tmf_api/engine/resource.py): ids that must name a
-stored resource of the same API or another one, only when local, not in excluded states, through
-arrays. On TMF621 v5 trouble tickets whose related entities are declared to reference TMF622 orders
-and TMF678 bills, on a real database."""
+stored resource of the same API or other ones, only when local, not in excluded states, through
+arrays. On TMF621 v5 trouble tickets whose related entities are declared to reference TMF622 orders,
+TMF632 individuals and TMF678 bills, on a real database."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class Store:
         self.orders: ResourceService = ApiRuntime(
             load_mapping("TMF622", "v5"), load_spec("TMF622", "v5"), settings
         ).services["productOrder"]
+        self.individuals: ResourceService = ApiRuntime(
+            load_mapping("TMF632", "v5"), load_spec("TMF632", "v5"), settings
+        ).services["individual"]
         self.engine = make_engine(database_url)
 
     def session(self) -> Session:
@@ -58,6 +61,12 @@ class Store:
             id_: str = self.orders.create(session, order_v5("referenced"), CTX)["id"]
             if state:
                 session.execute(update(ProductOrder).where(ProductOrder.id == id_).values(state=state))
+        return id_
+
+    def individual(self) -> str:
+        with self.session() as session, session.begin():
+            body = {"@type": "Individual", "givenName": "伟", "familyName": "张"}
+            id_: str = self.individuals.create(session, body, CTX)["id"]
         return id_
 
     def ticket(self, *entities: dict[str, Any]) -> dict[str, Any]:
@@ -152,9 +161,32 @@ def test_only_local_references_are_checked_when_their_href_is_on_this_server(dat
         store.engine.dispose()
 
 
+def test_a_reference_may_name_resources_of_several_apis(database: str) -> None:
+    targets = [{"api": "TMF622", "resource": "productOrder"}, {"api": "TMF632", "resource": ["individual"]}]
+    store = Store(database, {"relatedEntity.entity.id": {"targets": targets}})
+    try:
+        order, person = store.order(), store.individual()
+        # Each id is looked up in every target, unless its `@referredType` or href chooses one.
+        store.ticket(_entity(order), _entity(person, kind="Thing"), _entity(person, kind="Individual"))
+        store.ticket(_entity(person, f"/tmf-api/partyManagement/v5/individual/{person}", kind="Party"))
+        assert store.refused(_entity("ghost", kind="Thing")) == (
+            "relatedEntity.entity.id 'ghost' refers to no ProductOrder or Individual"
+        )
+        assert store.refused(_entity(order, kind="Individual")) == (
+            f"relatedEntity.entity.id {order!r} refers to no Individual"
+        )
+        assert "its href" in store.refused(_entity(order, f"{ORDERS_V5}{person}"))
+    finally:
+        store.engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
+        (
+            {"targets": [{"api": "TMF622", "resource": "productOrder"}, {"api": "TMF632", "resource": "x"}]},
+            "names TMF632 'x', which is not one of its resources",
+        ),
         ({"api": "TMF622", "resource": "ghost"}, "names TMF622 'ghost', which is not one of its resources"),
         ({"api": "TMF999", "resource": "x"}, "no API 'TMF999'"),
     ],
@@ -170,6 +202,9 @@ def test_references_to_what_the_registry_does_not_hold_are_refused(reference: An
         ({"api": "TMF622"}, "give a resource name"),
         ({"resource": "productOrder", "when": "always"}, "unknown keys"),
         ({"resource": []}, "a name or a list of names"),
+        ({"resource": "productOrder", "targets": []}, "give a resource name"),
+        ({"targets": [{"api": "TMF622"}]}, "each target needs a resource"),
+        ({"targets": [{"resource": "troubleTicket", "only_local": True}]}, "each target is"),
         ("ghost", "references unknown resource 'ghost'"),
     ],
 )

@@ -18,8 +18,9 @@ from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import V4, V5, order_v4, order_v5
 from tests.api.test_tmf678 import V4 as BILLS_V4
 from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
-from tests.fixtures.app import CheckedClient
+from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.adapter.responses import dumps
+from tmf_api.demo import load_demo_data
 from tmf_api.engine import rendered
 from tmf_api.engine.resource import ApiRuntime, ResourceService
 
@@ -64,7 +65,7 @@ def test_every_form_is_what_its_row_renders_now_after_every_kind_of_write(api_cl
     with _session(api_client) as session:
         for service in _services(api_client):
             column = rendered.column(service.version)
-            for row in session.scalars(select(service.entity)):
+            for row in session.scalars(service.scoped(select(service.entity))):
                 stored = getattr(row, column)
                 assert stored is not None, f"{service.entity.__name__} {row.id}: no {column}"
                 assert stored == rendered.form_of(service, row), (
@@ -76,6 +77,29 @@ def test_every_form_is_what_its_row_renders_now_after_every_kind_of_write(api_cl
     kinds = {"ProductOrder", "CancelProductOrder", "TroubleTicket", "CustomerBill"}
     kinds |= {"AppliedCustomerBillingRate", "CustomerBillOnDemand"}
     assert {f"{k} {v}" for k in kinds for v in ("v4", "v5")} <= set(checked), checked
+
+
+def test_the_roots_of_every_api_keep_their_forms(database_url: str) -> None:
+    # Every resource the registry serves (the hub aside) keeps forms, shared tables under scopes
+    # (TMF666's account kinds) included; the demo data every manifest names writes them.
+    with make_client(database_url) as client:
+        loaded = load_demo_data(client.app)
+        services = [s for r in client.app.runtimes for s in r.services.values() if s.resource.path != "hub"]
+        without = [
+            f"{s.runtime.mapping.api} {s.version} {s.resource.path}"
+            for s in services
+            if s._rendered_column is None
+        ]
+        assert without == []
+        checked: set[str] = set()
+        with _session(client) as session:
+            for service in services:
+                column = rendered.column(service.version)
+                for row in session.scalars(service.scoped(select(service.entity))):
+                    where = f"{service.entity.__name__} {row.id} {column}"
+                    assert getattr(row, column) == rendered.form_of(service, row), where
+                    checked.add(service.resource.path)
+    assert {path for path, count in loaded.items() if count} <= checked
 
 
 def test_reads_serve_the_stored_form_unless_something_else_rendered_it(api_client: CheckedClient) -> None:

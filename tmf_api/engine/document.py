@@ -85,7 +85,7 @@ def render(node: Node, row: Base, href: str | None = None) -> JSON:
     for col in node.columns:
         value = getattr(row, col.column)
         if value is not None:
-            _set_path(doc, col.path, to_json_value(value))
+            _set_path(doc, col.path, col.shown(to_json_value(value)))
             if col.path == ("id",) and href is not None and node.has_href:
                 doc["href"] = href
     for name, coll in node.collections.items():
@@ -98,6 +98,15 @@ def render(node: Node, row: Base, href: str | None = None) -> JSON:
             doc[name] = to_json_value(getattr(children[0], scalar.column))
         else:
             doc[name] = [render(coll.node, child) for child in children]
+    for equivalence in node.equivalences:
+        # Rows written before the equivalence was declared hold one column only.
+        for side, (given, missing) in enumerate((equivalence.columns, equivalence.columns[::-1])):
+            value = getattr(row, given)
+            shown_as = node.column_by_name(missing)
+            if shown_as is not None and value is not None and getattr(row, missing) is None:
+                derived = equivalence.other(side, value)
+                if derived is not None:
+                    _set_path(doc, shown_as.path, shown_as.shown(derived))
     extension = getattr(row, "extension", None)
     if extension:
         _merge_missing(doc, extension)
@@ -116,7 +125,7 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
     rest.pop("href", None) if node.has_href else None
     given: dict[str, tuple[str, Any]] = {}
     for col in node.columns:
-        value = convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted)
+        value = col.stored(convert_scalar(_pop_path(rest, col.path), col.python_type, where + col.dotted))
         col.check(value, where + col.dotted)
         if col.column in given:
             # A shared column (Node.shared_columns): every path that is given must agree.
@@ -129,8 +138,25 @@ def build(node: Node, doc: JSON, row: Base | None = None, where: str = "") -> Ba
                     f"got {first!r} and {value!r}"
                 )
         given[col.column] = (col.dotted, value)
+    before = {c: getattr(row, c) for e in node.equivalences for c in e.columns} if existing else {}
     for column, (_path, value) in given.items():
         setattr(row, column, value)
+    for equivalence in node.equivalences:
+        for side, (source, target) in enumerate((equivalence.columns, equivalence.columns[::-1])):
+            if source not in given:
+                continue
+            value = getattr(row, source)
+            # A version that maps the other column gives it (filled only when it is left empty);
+            # one that does not keeps it while the source is unchanged (v4's "mobile" beside
+            # v5's PhoneContactMedium), and derives it anew when the source changes.
+            if target in given:
+                refill = getattr(row, target) is None
+            else:
+                refill = getattr(row, target) is None or value != before.get(source)
+            if refill and value is not None:
+                setattr(row, target, equivalence.other(side, value))
+            elif refill and target not in given:
+                setattr(row, target, None)
     for name, coll in node.collections.items():
         value = rest.pop(name, None)
         # An update refills the stored child rows in order, so unchanged children cost no SQL and

@@ -30,6 +30,7 @@ from tmf_api.engine.mapping import format_datetime
 from tmf_api.engine.match import matches
 from tmf_api.engine.query import Op, Query, parse_query
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
+from tmf_api.engine.schema import SchemaView
 from tmf_api.errors import TMFError, bad_request
 
 log = logging.getLogger(__name__)
@@ -374,10 +375,35 @@ def check_event(runtime: ApiRuntime, payload: Any, named: str | None = None) -> 
     event_time = payload.get("eventTime")
     if not isinstance(event_time, str) or not _DATE_TIME.match(event_time) or not _valid_time(event_time):
         raise bad_request(f"eventTime must be a date-time, got {event_time!r}")
-    event = payload.get("event")
-    if not isinstance(event, dict) or not isinstance(event.get(resource), dict):
-        raise bad_request(f"A {event_type} carries its {resource} as an object in event.{resource}")
+    members = event_members(runtime, event_type)
+    if not any(
+        isinstance(event := payload.get(member), dict) and isinstance(event.get(resource), dict)
+        for member in members
+    ):
+        places = " or ".join(f"{member}.{resource}" for member in members)
+        raise bad_request(f"A {event_type} carries its {resource} as an object in {places}")
     return event_id
+
+
+# Where an event's envelope holds its resource: TMF630 `event`; some published v4 documents
+# (TMF666) name it `payload`.
+_RESOURCE_MEMBERS = ("event", "payload")
+_members_cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
+
+
+def event_members(runtime: ApiRuntime, event_type: str) -> tuple[str, ...]:
+    """The envelope members the served document's `event_type` holds its resource in (`event`
+    when the document does not define the event: those of `events_from`)."""
+    key = (runtime.mapping.api, runtime.mapping.version, event_type)
+    found = _members_cache.get(key)
+    if found is None:
+        try:
+            properties = SchemaView.named(runtime.spec, event_type).properties
+        except KeyError:
+            properties = {}
+        found = tuple(m for m in _RESOURCE_MEMBERS if m in properties) or ("event",)
+        _members_cache[key] = found
+    return found
 
 
 def _valid_time(text: str) -> bool:

@@ -40,10 +40,22 @@ class ColumnAttribute:
     max_length: int | None = None
     integers: range | None = None
     magnitude: decimal.Decimal | None = None  # NUMERIC(p, s): |value| below 10^(p-s)
+    # A value this version spells its own way (`{column: …, values: {stored: shown}}`): v4's
+    # `deceaded` is the stored `deceased`. Reads show it, writes and filters store it back.
+    shown_values: dict[Any, Any] = field(default_factory=dict, hash=False)
+    stored_values: dict[Any, Any] = field(default_factory=dict, hash=False)
 
     @property
     def dotted(self) -> str:
         return ".".join(self.path)
+
+    def stored(self, value: Any) -> Any:
+        """What the column holds for a value of this version (itself unless translated)."""
+        return self.stored_values.get(value, value) if self.stored_values and _hashable(value) else value
+
+    def shown(self, value: Any) -> Any:
+        """How this version shows a value the column holds."""
+        return self.shown_values.get(value, value) if self.shown_values and _hashable(value) else value
 
     def check(self, value: Any, where: str) -> None:
         """ValueError naming `where` when `value` (already of python_type) does not fit the column."""
@@ -59,6 +71,10 @@ class ColumnAttribute:
             and (not value.is_finite() or abs(value) >= self.magnitude)
         ):
             raise ValueError(f"{where} is out of range (below {self.magnitude:,} in magnitude)")
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, dict | list)
 
 
 @dataclass
@@ -123,6 +139,21 @@ class Summary:
         return mask
 
 
+@dataclass(frozen=True)
+class Equivalence:
+    """Two columns that name one thing in each generation's terms (v4 `mediumType` "email", v5
+    `@type` EmailContactMedium), as (first, second) value pairs: a write fills the column its
+    version does not give from the other, so each version reads and filters its own; the first
+    pair naming a value wins."""
+
+    columns: tuple[str, str]
+    pairs: tuple[tuple[Any, Any], ...]
+
+    def other(self, side: int, value: Any) -> Any:
+        """The value of the column other than columns[side] that `value` corresponds to, or None."""
+        return next((pair[1 - side] for pair in self.pairs if pair[side] == value), None)
+
+
 @dataclass
 class Node:
     name: str
@@ -134,12 +165,17 @@ class Node:
     # each of its amounts): a write gives them one value, or is refused when the paths disagree.
     shared_columns: frozenset[str] = frozenset()
     summaries: dict[str, Summary] = field(default_factory=dict)
+    equivalences: tuple[Equivalence, ...] = ()
 
     def column_for(self, dotted: str) -> ColumnAttribute | None:
         for col in self.columns:
             if col.dotted == dotted:
                 return col
         return None
+
+    def column_by_name(self, column: str) -> ColumnAttribute | None:
+        """The (first) attribute this node maps to `column`, if it maps one."""
+        return next((col for col in self.columns if col.column == column), None)
 
     def place(self, dotted: str) -> tuple[Node, ColumnAttribute] | None:
         """The node and column holding an attribute path, through child collections; None when
@@ -161,36 +197,59 @@ class Node:
 class Reference:
     """An id in a resource's document that must name a stored resource (`references`).
 
-    `api` None means the mapping's own API. With `only_local`, the id is checked only when the
-    reference's `href` points at this server: references to resources held elsewhere are kept as
-    given. A target whose state is in `excluded_states` counts as not there (a closed account).
+    Each target is (api, resource), api None meaning the mapping's own API; a reference may have
+    targets in several APIs (an account's related party is a TMF632 party or a TMF629 customer).
+    With `only_local`, the id is checked only when the reference's `href` points at this server:
+    references to resources held elsewhere are kept as given. A target whose state is in
+    `excluded_states` counts as not there (a closed account).
     """
 
     path: str  # dotted path to the id; arrays on the way are walked element by element
-    resources: tuple[str, ...]
-    api: str | None = None
+    targets: tuple[tuple[str | None, str], ...]
     only_local: bool = False
     excluded_states: frozenset[str] = frozenset()
 
 
-def parse_reference(path: str, spec: Any, own_api: str) -> Reference:
-    if isinstance(spec, str):
-        return Reference(path, (spec,))
-    where = f"reference {path}"
-    if not isinstance(spec, dict) or "resource" not in spec:
-        raise ValueError(f"{where}: give a resource name or {{api, resource, only_local, excluded_states}}")
-    unknown = set(spec) - {"api", "resource", "only_local", "excluded_states"}
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-    targets = spec["resource"]
-    resources = (targets,) if isinstance(targets, str) else tuple(targets)
+_REFERENCE_KEYS = {"api", "resource", "targets", "only_local", "excluded_states"}
+
+
+def _reference_targets(spec: dict[str, Any], own_api: str, where: str) -> list[tuple[str | None, str]]:
+    """(api, resource) pairs of one `{api, resource}` declaration; api None is the own API."""
+    if "resource" not in spec:
+        raise ValueError(f"{where}: each target needs a resource")
+    names = spec["resource"]
+    resources = (names,) if isinstance(names, str) else tuple(names) if isinstance(names, list) else ()
     if not resources or not all(isinstance(r, str) for r in resources):
         raise ValueError(f"{where}: resource must be a name or a list of names")
     api = spec.get("api")
+    return [(None if api in (None, own_api) else str(api), name) for name in resources]
+
+
+def parse_reference(path: str, spec: Any, own_api: str) -> Reference:
+    if isinstance(spec, str):
+        return Reference(path, ((None, spec),))
+    where = f"reference {path}"
+    if not isinstance(spec, dict) or ("resource" not in spec) == ("targets" not in spec):
+        raise ValueError(
+            f"{where}: give a resource name or {{api, resource | targets, only_local, excluded_states}}"
+        )
+    unknown = set(spec) - _REFERENCE_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    if "targets" in spec:
+        listed = spec["targets"]
+        if "api" in spec or not isinstance(listed, list) or not listed:
+            raise ValueError(f"{where}: targets must be a list of {{api, resource}}, with no api beside it")
+        targets: list[tuple[str | None, str]] = []
+        for target in listed:
+            if not isinstance(target, dict) or set(target) - {"api", "resource"}:
+                raise ValueError(f"{where}: each target is {{api, resource}}")
+            targets += _reference_targets(target, own_api, where)
+    else:
+        targets = _reference_targets(spec, own_api, where)
     return Reference(
         path,
-        resources,
-        api=None if api in (None, own_api) else str(api),
+        tuple(dict.fromkeys(targets)),
         only_local=bool(spec.get("only_local", False)),
         excluded_states=frozenset(spec.get("excluded_states", [])),
     )
@@ -258,7 +317,9 @@ def _signed(bits: int) -> range:
     return range(-(2 ** (bits - 1)), 2 ** (bits - 1))
 
 
-def _column_attribute(mapper: Mapper[Any], attr: str, column: str, where: str) -> ColumnAttribute:
+def _column_attribute(
+    mapper: Mapper[Any], attr: str, column: str, where: str, values: dict[Any, Any] | None = None
+) -> ColumnAttribute:
     python_type = _python_type(mapper, column, where)
     sql_type = mapper.columns[column].type
     limits: dict[str, Any] = {}
@@ -269,6 +330,14 @@ def _column_attribute(mapper: Mapper[Any], attr: str, column: str, where: str) -
         limits["integers"] = _signed(bits)
     if isinstance(sql_type, Numeric) and not isinstance(sql_type, Float) and sql_type.precision:
         limits["magnitude"] = decimal.Decimal(10) ** (sql_type.precision - (sql_type.scale or 0))
+    if values:
+        shown = {convert_scalar(k, python_type, where): v for k, v in values.items()}
+        stored = {v: k for k, v in shown.items()}
+        # Each shown value must read back as one stored value, and none may be another's
+        # stored spelling: the column would then not tell them apart.
+        if len(stored) != len(shown) or set(stored) & set(shown):
+            raise ValueError(f"{where}: values must map each stored value to a distinct shown value")
+        limits |= {"shown_values": shown, "stored_values": stored}
     return ColumnAttribute(tuple(attr.split(".")), column, python_type, **limits)
 
 
@@ -284,7 +353,13 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         where = f"node {name}, attribute {attr}"
         if target == HREF:
             has_href = True
-        elif isinstance(target, str):
+        elif isinstance(target, str) or (isinstance(target, dict) and "column" in target):
+            translated: dict[Any, Any] | None = None
+            if isinstance(target, dict):
+                spec: dict[str, Any] = target
+                if set(spec) - {"column", "values"} or not isinstance(spec.get("values", {}), dict):
+                    raise ValueError(f"{where}: give {{column, values: {{stored: shown}}}}")
+                target, translated = str(spec["column"]), spec.get("values")
             # Two paths on one column lose one path's value on every write, unless declared shared.
             if target in holders and target not in shared:
                 raise ValueError(
@@ -292,7 +367,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
                     "map them to different columns or list the column under shared_columns"
                 )
             holders.setdefault(target, attr)
-            columns.append(_column_attribute(mapper, attr, target, where))
+            columns.append(_column_attribute(mapper, attr, target, where, translated))
         elif isinstance(target, dict) and "collection" in target:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
@@ -315,7 +390,17 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
         if _python_type(mapper, spec["column"], where) is not int:
             raise ValueError(f"{where}: column {spec['column']!r} must be an integer column")
         summaries[dotted] = Summary(collection, attribute, spec["column"], values)
-    return Node(name, entity, columns, collections, has_href, shared, summaries)
+    equivalences = []
+    for spec in raw.get("equivalents", []):
+        where = f"node {name}, equivalents"
+        pair = tuple(spec.get("columns", ()))
+        if len(pair) != 2 or any(c not in mapper.columns for c in pair):
+            raise ValueError(f"{where}: columns must be two columns of {entity.__name__}, got {list(pair)}")
+        values = spec.get("values", [])
+        if not values or not all(isinstance(v, list) and len(v) == 2 for v in values):
+            raise ValueError(f"{where}: values must be a list of [{pair[0]}, {pair[1]}] pairs")
+        equivalences.append(Equivalence((pair[0], pair[1]), tuple((a, b) for a, b in values)))
+    return Node(name, entity, columns, collections, has_href, shared, summaries, tuple(equivalences))
 
 
 def parse_mapping(
@@ -397,9 +482,9 @@ def parse_mapping(
         )
     for path, resource in resources.items():
         for reference in resource.references:
-            for target in reference.resources:
+            for api, target in reference.targets:
                 # Another API's resources are checked by the registry, which knows every API.
-                if reference.api is None and target not in resources:
+                if api is None and target not in resources:
                     raise ValueError(f"resource {path}: references unknown resource {target!r}")
         if resource.lifecycle and resource.lifecycle not in lifecycles:
             raise ValueError(f"resource {path}: unknown lifecycle {resource.lifecycle!r}")

@@ -49,15 +49,23 @@ def is_rendered(entity: type[Any]) -> bool:
     return isinstance(entity, type) and issubclass(entity, Rendered)
 
 
-def renderers(services: Iterable[ResourceService]) -> dict[type[Any], dict[str, ResourceService]]:
-    """The renderers of an application's runtimes: one service per rendered entity and version.
-    Resources sharing a table under a scope (the hub) are not rendered ahead."""
-    out: dict[type[Any], dict[str, ResourceService]] = {}
+def renderers(services: Iterable[ResourceService]) -> dict[type[Any], dict[str, list[ResourceService]]]:
+    """The renderers of an application's runtimes, per rendered entity and version: one service,
+    or several that share the table under scopes (TMF666's account kinds), each rendering its rows."""
+    out: dict[type[Any], dict[str, list[ResourceService]]] = {}
     for service in services:
         entity = service.entity
-        if is_rendered(entity) and not service.resource.scope and hasattr(entity, column(service.version)):
-            out.setdefault(entity, {})[service.version] = service
+        if is_rendered(entity) and hasattr(entity, column(service.version)):
+            out.setdefault(entity, {}).setdefault(service.version, []).append(service)
     return out
+
+
+def _renderer_of(services: list[ResourceService], row: Any) -> ResourceService | None:
+    """The service whose scope holds `row` (the one service of an unscoped table)."""
+    for service in services:
+        if all(getattr(row, name) == value for name, value in service.resource.scope.items()):
+            return service
+    return None
 
 
 @cache
@@ -199,7 +207,7 @@ def _render(session: Session) -> None:
     pending: dict[int, Any] = session.info.pop(_PENDING, {})
     if not pending:
         return
-    by_class: dict[type[Any], dict[str, ResourceService]] = session.info.get(RENDERERS, {})
+    by_class: dict[type[Any], dict[str, list[ResourceService]]] = session.info.get(RENDERERS, {})
     session.info[_RENDERING] = True
     try:
         for row in pending.values():
@@ -208,7 +216,7 @@ def _render(session: Session) -> None:
                 continue
             services = by_class.get(type(row), {})
             for name in _versions(type(row)):
-                service = services.get(name)
+                service = _renderer_of(services.get(name, []), row)
                 setattr(row, column(name), form_of(service, row) if service is not None else None)
         session.flush()
     finally:
@@ -249,7 +257,10 @@ def refresh(session_factory: Any, services: Iterable[ResourceService], batch: in
         while True:
             with session_factory.begin() as session:
                 rows = session.scalars(
-                    select(entity).where(stale, entity.pk > last).order_by(entity.pk).limit(batch)
+                    service.scoped(select(entity))
+                    .where(stale, entity.pk > last)
+                    .order_by(entity.pk)
+                    .limit(batch)
                 ).all()
                 for row in rows:
                     # The session's hook renders every version of the changed row at commit.

@@ -23,7 +23,7 @@ from sid_model.base import Base
 from tmf_api.engine import patch as patching
 from tmf_api.engine import rendered
 from tmf_api.engine.document import JSON, build, copy_json, dump_json, render
-from tmf_api.engine.mapping import ApiMapping, Lifecycle, Reference, ResourceMapping
+from tmf_api.engine.mapping import ApiMapping, ColumnAttribute, Lifecycle, Reference, ResourceMapping
 from tmf_api.engine.query import Query
 from tmf_api.engine.schema import SchemaView, check_types, present_types, stored_types
 from tmf_api.engine.sqlfilter import FilterCompiler
@@ -174,7 +174,7 @@ class ResourceService:
     @cached_property
     def _rendered_column(self) -> Any:
         """The column holding this version's rendered form, if the resource keeps one."""
-        if self.resource.scope or not rendered.is_rendered(self.entity):
+        if not rendered.is_rendered(self.entity):
             return None
         return getattr(self.entity, rendered.column(self.version), None)
 
@@ -209,10 +209,13 @@ class ResourceService:
         return self.create_schema.required - self.server_owned - {"@type"}
 
     @cached_property
-    def _state_column(self) -> str | None:
+    def _state(self) -> ColumnAttribute | None:
         attribute = self.resource.state_attribute
-        column = self.node.column_for(attribute) if attribute else None
-        return column.column if column else None
+        return self.node.column_for(attribute) if attribute else None
+
+    @cached_property
+    def _state_column(self) -> str | None:
+        return self._state.column if self._state else None
 
     def state_of(self, row: Any) -> str | None:
         return getattr(row, self._state_column) if self._state_column else None
@@ -305,8 +308,8 @@ class ResourceService:
         not checked again: an order stays patchable after its billing account closed.
         """
         for reference in self.resource.references:
-            api = reference.api or self.runtime.mapping.api
-            targets = [reference_target(api, name) for name in reference.resources]
+            own = self.runtime.mapping.api
+            targets = [reference_target(api or own, name) for api, name in reference.targets]
             held = {value for _, value in _references_at(before, reference.path)} if before else set()
             for holder, value in _references_at(doc, reference.path):
                 if value in held:
@@ -315,7 +318,10 @@ class ResourceService:
                 local = isinstance(href, str) and href.startswith(_API_ROOT)
                 if reference.only_local and not local:
                     continue  # held elsewhere: stored as given
-                candidates = targets
+                # Which targets the id may name: the collection of a local href, else those the
+                # `@referredType` names (a party's kind), else every target.
+                kind = holder.get("@referredType")
+                candidates = [t for t in targets if t.schema == kind] or targets
                 if local:
                     assert isinstance(href, str)
                     candidates = [t for t in targets if any(href == p + value for p in t.prefixes)]
@@ -491,16 +497,20 @@ class ResourceService:
         self.check_types(updated)
         self.check_references(session, relative_hrefs(updated, ctx), relative_hrefs(current, ctx))
         old_state = self.state_of(row)
+        # The lifecycle is in stored values; a version may spell them its own way (`values`).
+        state = self._state
         new_state = updated.get(self.resource.state_attribute or "")
+        new_state = state.stored(new_state) if state else new_state
         lifecycle = self.lifecycle
         legal = (
             isinstance(new_state, str) and lifecycle is not None and lifecycle.can_move(old_state, new_state)
         )
         if lifecycle is not None and new_state != old_state and not legal:
-            allowed = lifecycle.allowed(old_state)
+            show = state.shown if state else str
+            allowed = [str(show(a)) for a in lifecycle.allowed(old_state)]
             raise TMFError(
                 409,
-                f"{self.schema.name} {id_} is {old_state}; it cannot move to {new_state}. "
+                f"{self.schema.name} {id_} is {show(old_state)}; it cannot move to {show(new_state)}. "
                 f"Allowed next states: {', '.join(allowed) if allowed else 'none (final state)'}",
                 reason="Illegal state transition",
             )

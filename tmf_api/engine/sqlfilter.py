@@ -335,7 +335,7 @@ class FilterCompiler:
         col = node.column_for(dotted)
         if col is not None:
             values = [
-                _typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op)
+                col.stored(_typed(v, steps[-1].schema.element, col.python_type, cond.parameter, cond.op))
                 for v in cond.values
             ]
             return _compare(getattr(entity, col.column), cond.op, values)
