@@ -622,3 +622,51 @@ def test_catalog_rules_on_order_items(
     prices = bundle.json()["productOrderItem"][0]["itemPrice"]
     assert [_amounts(p)[2] for p in prices] == [Decimal("128.00"), Decimal("10.00"), Decimal("25.00")]
     assert "5G畅享128元套餐" in prices[0]["description"] and "固话基础套餐25元" in prices[2]["description"]
+
+
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_items_a_patch_adds_or_changes_are_held_to_the_catalog(
+    api_client: CheckedClient, version: str
+) -> None:
+    from tests.api.test_tmf678 import price
+
+    catalog = make_catalog(api_client)  # its plan is retired below
+
+    base, body = _catalog_order(version, catalog["plan"])
+    body["productOrderItem"][0]["itemPrice"] = [price("月租优惠价", "recurring", "100.00", rate=9)]
+    order = api_client.post(f"{base}/productOrder", json=body).json()
+    url = f"{base}/productOrder/{order['id']}"
+    typed = {"@type": "ProductOrder"} if version == "v5" else {}
+
+    def patch(change: dict[str, Any]) -> Any:
+        return api_client.patch(
+            url,
+            content=json.dumps(typed | change),
+            headers={"content-type": "application/merge-patch+json"},
+        )
+
+    def added(offering: str) -> list[dict[str, Any]]:
+        _, extra = _catalog_order(version, offering, id="2")
+        # The first item changes too (two SIM cards): it is priced again.
+        return [order["productOrderItem"][0] | {"quantity": 2}, extra["productOrderItem"][0]]
+
+    assert_tmf_error(
+        patch({"productOrderItem": added(catalog["retired"])}), 400, mentions="productOrderItem '2'"
+    )
+    priced = patch({"productOrderItem": added(catalog["plan"])})
+    assert priced.status_code == 200, priced.text
+    first, second = priced.json()["productOrderItem"]
+    assert [_amounts(p)[2] for p in second["itemPrice"]] == [Decimal("128.00"), Decimal("10.00")]
+    # The first item, priced again for two, keeps its one recorded alteration.
+    assert first["itemTotalPrice"][0]["price"]["taxIncludedAmount"]["value"] == 200
+    assert len(first["itemPrice"][0]["priceAlteration"]) == 1
+    # Once its offering is retired, an ordered item still lets the order change.
+    retired = api_client.patch(
+        f"{CATALOG}/productOffering/{catalog['plan']}",
+        content=json.dumps({"@type": "ProductOffering", "lifecycleStatus": "Retired"}),
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert retired.status_code == 200, retired.text
+    assert patch({"description": "改约装机时间"}).status_code == 200
+    again = patch({"productOrderItem": priced.json()["productOrderItem"]})
+    assert again.status_code == 200, again.text

@@ -266,7 +266,19 @@ def _altered(price: dict[str, Any], catalog: list[CatalogPrice], version: str) -
     }
     if match.period:
         alteration["recurringChargePeriod"] = match.period
-    return price | {"priceAlteration": [*(price.get("priceAlteration") or []), alteration]}
+    recorded = price.get("priceAlteration") or []
+    if _untyped(alteration) in [_untyped(a) for a in recorded]:  # priced again (a PATCH): once
+        return price
+    return price | {"priceAlteration": [*recorded, alteration]}
+
+
+def _untyped(value: Any) -> Any:
+    """`value` without `@type`s, which v5 writes carry and v4 ones do not."""
+    if isinstance(value, dict):
+        return {k: _untyped(v) for k, v in value.items() if k != "@type"}
+    if isinstance(value, list):
+        return [_untyped(v) for v in value]
+    return value
 
 
 def _totals(prices: list[dict[str, Any]], quantity: int) -> list[dict[str, Any]]:

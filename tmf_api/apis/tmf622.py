@@ -30,6 +30,21 @@ def _prepare_order(service: ResourceService, session: Session, row: Any, body: J
     row.state = requested
 
 
+def _patch_order(
+    service: ResourceService, session: Session, row: Any, before: JSON, after: JSON, changed: list[str]
+) -> None:
+    """Items a PATCH adds or changes are held to the catalog as a new order's are; the others keep
+    what the catalog said when they were ordered (an offering retired since does not block them)."""
+    if "productOrderItem" not in changed:
+        return
+    held = {item.get("id"): item for item in before.get("productOrderItem") or []}
+    touched = {
+        item.get("id") for item in after.get("productOrderItem") or [] if held.get(item.get("id")) != item
+    }
+    items = [item for item in row.items if item.item_id in touched]
+    pricing.price_order(session, items, utcnow(), service.runtime.mapping.version)
+
+
 def _process_cancellation(
     service: ResourceService, session: Session, cancel: Any, ctx: RequestContext
 ) -> None:
@@ -109,6 +124,8 @@ def _on_order_state_change(
 
 
 RULES = {
-    "productOrder": Rules(prepare=_prepare_order, on_state_change=_on_order_state_change),
+    "productOrder": Rules(
+        prepare=_prepare_order, on_state_change=_on_order_state_change, on_patch=_patch_order
+    ),
     "cancelProductOrder": Rules(after_create=_process_cancellation),
 }

@@ -55,7 +55,9 @@ class Rules:
     (e.g. honour v5 `requestedInitialState`); after_create(service, session, row, ctx): once the
     row is stored (e.g. process a cancellation); on_state_change(service, session, row,
     old_state, changed, ctx): after a legal PATCH of the state, `changed` naming the first-level
-    attributes the patch changed.
+    attributes the patch changed; on_patch(service, session, row, before, after, changed): once a
+    legal PATCH is applied to the row, with the resource as this version showed it before and after
+    the patch (e.g. check and price order items the patch added or changed).
     """
 
     prepare: Callable[[ResourceService, Session, Any, JSON], None] | None = None
@@ -63,6 +65,7 @@ class Rules:
     on_state_change: (
         Callable[[ResourceService, Session, Any, str | None, list[str], RequestContext], None] | None
     ) = None
+    on_patch: Callable[[ResourceService, Session, Any, JSON, JSON, list[str]], None] | None = None
 
 
 @dataclass
@@ -519,6 +522,8 @@ class ResourceService:
             build(self.node, relative_hrefs(stored_types(updated), ctx), row)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
+        if self.rules.on_patch is not None:
+            self.rules.on_patch(self, session, row, current, updated, changed)
         now = utcnow()
         for column, value in self.resource.on_update.items():
             setattr(row, column, now if value == "$now" else value)
