@@ -530,7 +530,7 @@ def test_an_order_by_offering_id_is_priced_from_the_catalog_and_billed_so(
     from tests.api.test_tmf678 import bill_on_demand, new_account
 
     account = new_account(api_client)
-    base, body = _catalog_order(version, catalog["plan"])
+    base, body = _catalog_order(version, catalog["plan"], quantity=2)  # two lines of one plan
     body["billingAccount"] = ({"@type": "BillingAccountRef"} if version == "v5" else {}) | {"id": account}
     created = api_client.post(f"{base}/productOrder", json=body)
     assert created.status_code == 201, created.text
@@ -544,7 +544,8 @@ def test_an_order_by_offering_id_is_priced_from_the_catalog_and_billed_so(
     assert item["itemPrice"][0]["recurringChargePeriod"] == "month"
     assert all(p["productOfferingPrice"]["href"].startswith("http") for p in item["itemPrice"])
     assert sorted(_amounts(p) for p in item["itemTotalPrice"]) == sorted(
-        _amounts(p) for p in item["itemPrice"]
+        (kind, 2 * excluded, 2 * included, rate)
+        for kind, excluded, included, rate in map(_amounts, item["itemPrice"])
     )
     product = item["product"]
     assert product["productSpecification"]["id"] == catalog["spec"]
@@ -558,10 +559,11 @@ def test_an_order_by_offering_id_is_priced_from_the_catalog_and_billed_so(
     assert run["state"] == "done", run
     bills = BILLS_V4 if version == "v4" else BILLS_V5
     bill = api_client.get(f"{bills}/customerBill/{run['customerBill']['id']}").json()
-    assert Decimal(str(bill["taxIncludedAmount"]["value"])) == Decimal("138.00")
-    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("126.60")
+    # Both lines charged: 2 × (128 + 10).
+    assert Decimal(str(bill["taxIncludedAmount"]["value"])) == Decimal("276.00")
+    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("253.20")
     assert [(t["taxRate"], Decimal(str(t["taxAmount"]["value"]))) for t in bill["taxItem"]] == [
-        (9, Decimal("11.40"))
+        (9, Decimal("22.80"))
     ]
 
 

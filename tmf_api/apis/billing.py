@@ -101,11 +101,14 @@ def apply_order_charges(
             continue
         product = extension.get("product") or {}
         offering = item.product_offering_name or item.product_offering_id
+        # itemPrice is per unit (itemTotalPrice is it times the quantity): charge every unit.
+        quantity = item.quantity or 1
         for price in extension.get("itemPrice") or []:
             amounts = price_amounts(price.get("price") or {})
             if amounts is None:
                 continue
             currency, excluded, included, rate = amounts
+            excluded, included = excluded * quantity, included * quantity
             kind = price.get("priceType") or "oneTime"
             period = (
                 PERIODS.get(str(price.get("recurringChargePeriod", "")).lower())
@@ -113,6 +116,8 @@ def apply_order_charges(
                 else None
             )
             name = price.get("name") or kind
+            if quantity != 1:
+                name = f"{name} × {quantity}"
             applied = AppliedCustomerBillingRate(
                 id=str(uuid.uuid4()),
                 name=name,
