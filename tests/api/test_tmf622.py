@@ -672,3 +672,6 @@ def test_items_a_patch_adds_or_changes_are_held_to_the_catalog(
     assert patch({"description": "改约装机时间"}).status_code == 200
     again = patch({"productOrderItem": priced.json()["productOrderItem"]})
     assert again.status_code == 200, again.text
+    # Nor can a bundle be ordered once one of its parts is retired.
+    _, bundled = _catalog_order(version, catalog["bundle"])
+    assert_tmf_error(api_client.post(f"{base}/productOrder", json=bundled), 400, mentions=catalog["plan"])

@@ -142,6 +142,12 @@ def price_order(session: Session, items: list[ProductOrderItem], now: dt.datetim
                 item, f"productOffering {offering_id!r}: its href {href!r} names no offering of this server"
             )
         offering = offerings.get(offering_id) or _orderable(session, item, offering_id, now)
+        if offering_id not in offerings and offering.is_bundle:
+            # A bundle sells its parts: each part this catalog holds must be orderable too.
+            for part in offering.bundled_offerings:
+                held = session.scalar(select(ProductOffering.id).where(ProductOffering.id == part.ref_id))
+                if held is not None:
+                    _orderable(session, item, held, now)
         offerings[offering_id] = offering
         if item.action not in PRICED_ACTIONS:
             continue
