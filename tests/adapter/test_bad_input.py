@@ -283,7 +283,7 @@ def test_an_unexpected_error_is_logged_by_its_kind_not_its_message(
     def failing_list(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError(secret)
 
-    monkeypatch.setattr(ResourceService, "list", failing_list)
+    monkeypatch.setattr(ResourceService, "_page", failing_list)  # behind list and list_json
     caplog.set_level(logging.DEBUG)
     url = _operations(client, "list")[0]
     assert_tmf_error(client.get(url), 500)
