@@ -9,7 +9,16 @@ import httpx
 import pytest
 
 from tests.api.fuzz_support import verdict
-from tests.api.fuzzing import SEED, Finding, FuzzReport, _against_own, _config, generation_limit, own_document
+from tests.api.fuzzing import (
+    SEED,
+    Finding,
+    FuzzReport,
+    _against_own,
+    _config,
+    _drop_schema_examples,
+    generation_limit,
+    own_document,
+)
 from tmf_api.registry import api_versions
 
 BASE = "http://tmf.test"
@@ -101,3 +110,24 @@ def test_verdict_fails_when_schemathesis_could_not_test() -> None:
     limit = "POST /productOrder: Schema Error: Cannot generate an array with 1 demanded elements"
     assert generation_limit(limit) is not None
     verdict(FuzzReport(requests=1, errors=[limit]))
+
+
+def test_official_schemas_lose_their_examples_not_an_attribute_called_example() -> None:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "example": {"id": "1"},
+        "properties": {
+            "example": {"type": "string", "example": "x"},
+            "items": {"type": "array", "items": {"type": "string", "example": "y"}},
+        },
+        "allOf": [{"example": {"a": 1}}],
+    }
+    _drop_schema_examples(schema)
+    assert schema == {
+        "type": "object",
+        "properties": {
+            "example": {"type": "string"},
+            "items": {"type": "array", "items": {"type": "string"}},
+        },
+        "allOf": [{}],
+    }
