@@ -24,8 +24,8 @@ from sid_model import (
     ProductOrder,
     ProductOrderItem,
 )
+from tmf_api.apis.rating import CENT, OPERATOR_TIME  # bill cycles start at the operator's midnights
 
-CENT = Decimal("0.01")
 PAYMENT_TERM = dt.timedelta(days=15)
 # How long one recurring charge covers, by TMF recurringChargePeriod.
 PERIODS = {
@@ -35,9 +35,6 @@ PERIODS = {
     "year": dt.timedelta(days=365),
 }
 
-
-# The operator's calendar (China Standard Time, no daylight saving): bill cycles start at its midnights.
-OPERATOR_TIME = dt.timezone(dt.timedelta(hours=8))
 # Months per cycle period, by TMF666 billingPeriod (or frequency, when no period is given).
 CYCLE_MONTHS = {
     "month": 1,
