@@ -27,6 +27,7 @@ from tests.api.test_tmf621 import ticket_v4, ticket_v5
 from tests.api.test_tmf622 import make_catalog, order_v4, order_v5
 from tests.api.test_tmf629 import customer_v4, customer_v5
 from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
+from tests.api.test_tmf637 import product_v4, product_v5
 from tests.api.test_tmf666 import account_v4, account_v5, bill_structure, reference_body, structure_v4
 from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
 from tests.fixtures.app import CheckedClient, make_client
@@ -235,6 +236,20 @@ TMF629_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "customer", "patch"): 6,
     ("v5", "customer", "delete"): 6,
 }
+# A product: its row and child collections (prices, characteristics, related parties); a read is
+# its rendered form.
+TMF637_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "product", "create"): 6,
+    ("v4", "product", "retrieve"): 1,
+    ("v4", "product", "list"): 2,
+    ("v4", "product", "patch"): 9,
+    ("v4", "product", "delete"): 11,
+    ("v5", "product", "create"): 6,
+    ("v5", "product", "retrieve"): 1,
+    ("v5", "product", "list"): 2,
+    ("v5", "product", "patch"): 9,
+    ("v5", "product", "delete"): 11,
+}
 # One table per API (tests/test_registry.py: no typed lists of several APIs).
 EXPECTED: dict[tuple[str, str, str, str], int] = (
     {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
@@ -244,6 +259,7 @@ EXPECTED: dict[tuple[str, str, str, str], int] = (
     | {("TMF620", *key): count for key, count in TMF620_COUNTS.items()}
     | {("TMF632", *key): count for key, count in TMF632_COUNTS.items()}
     | {("TMF629", *key): count for key, count in TMF629_COUNTS.items()}
+    | {("TMF637", *key): count for key, count in TMF637_COUNTS.items()}
 )
 
 
@@ -318,6 +334,8 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
         return organization_v5 if v5 else organization_v4
     if resource == "customer":
         return customer_v5 if v5 else customer_v4
+    if resource == "product":
+        return product_v5 if v5 else product_v4
     if resource == "troubleTicketSpecification":
         return lambda marker: {
             "@type": "TroubleTicketSpecification",
@@ -422,6 +440,8 @@ def _patch_body(version: str, resource: str) -> Any:
         return typed | {"name": "5G畅享套餐（新版）"}
     if resource in ("individual", "organization", "customer"):
         return typed | {"status": "validated"}
+    if resource == "product":
+        return typed | {"status": "active"}
     raise AssertionError(resource)
 
 
