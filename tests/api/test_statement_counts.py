@@ -241,12 +241,12 @@ TMF629_COUNTS: dict[tuple[str, str, str], int] = {
 TMF637_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "product", "create"): 6,
     ("v4", "product", "retrieve"): 1,
-    ("v4", "product", "list"): 2,
+    ("v4", "product", "list"): 1,
     ("v4", "product", "patch"): 9,
     ("v4", "product", "delete"): 11,
     ("v5", "product", "create"): 6,
     ("v5", "product", "retrieve"): 1,
-    ("v5", "product", "list"): 2,
+    ("v5", "product", "list"): 1,
     ("v5", "product", "patch"): 9,
     ("v5", "product", "delete"): 11,
 }
