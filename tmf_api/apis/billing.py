@@ -326,28 +326,45 @@ def bill_account(
 MONTHLY = {"month", "monthly"}
 
 
-def cycle_period(session: Session, account_id: str, cycle: str) -> Span:
-    """The billing period of `account_id` that cycle `YYYY-MM` names: the period of the account's
-    billing cycle (TMF666) that holds the month's first day (shifted by `billingDateShift`), or
-    the calendar month of the operator's calendar when the account names no cycle."""
-    try:
-        year, month = (int(part) for part in cycle.split("-"))
-        first = dt.datetime(year, month, 1, tzinfo=OPERATOR_TIME)
-    except ValueError:
-        raise BillingError(f"cycle {cycle!r} is not a month (YYYY-MM)") from None
+def period_at(session: Session, account_id: str, at: dt.datetime) -> Span:
+    """The billing period of `account_id` that holds `at`: a period of the account's billing cycle
+    (TMF666), or the calendar month of the operator's calendar when the account names none."""
     spec = session.execute(
         select(BillingCycleSpecification)
         .join(Account, Account.billing_cycle_specification_id == BillingCycleSpecification.id)
         .where(Account.id == account_id, Account.kind == "billingAccount")
     ).scalar_one_or_none()
     if spec is None:
+        local = at.astimezone(OPERATOR_TIME)
+        first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         return Span(first.astimezone(dt.UTC), _add_months(first, 1).astimezone(dt.UTC))
-    shift = dt.timedelta(days=spec.billing_date_shift or 0)
     try:
-        period = Cycle(spec, (first + shift).astimezone(dt.UTC))
+        period = Cycle(spec, at)
     except ValueError as error:
         raise BillingError(str(error)) from None
     return Span(period.start, period.end)
+
+
+def cycle_period(session: Session, account_id: str, cycle: str) -> Span:
+    """The billing period of `account_id` that cycle `YYYY-MM` names: the one holding the month's
+    first day, shifted by the cycle's `billingDateShift`."""
+    try:
+        year, month = (int(part) for part in cycle.split("-"))
+        first = dt.datetime(year, month, 1, tzinfo=OPERATOR_TIME)
+    except ValueError:
+        raise BillingError(f"cycle {cycle!r} is not a month (YYYY-MM)") from None
+    shift = session.scalar(
+        select(BillingCycleSpecification.billing_date_shift)
+        .join(Account, Account.billing_cycle_specification_id == BillingCycleSpecification.id)
+        .where(Account.id == account_id, Account.kind == "billingAccount")
+    )
+    return period_at(session, account_id, (first + dt.timedelta(days=shift or 0)).astimezone(dt.UTC))
+
+
+def last_ended_period(session: Session, account_id: str, now: dt.datetime) -> Span:
+    """The account's latest billing period that has ended by `now`."""
+    current = period_at(session, account_id, now)
+    return period_at(session, account_id, current.start - dt.timedelta(microseconds=1))
 
 
 def _aware(when: dt.datetime | None) -> dt.datetime | None:
@@ -527,14 +544,25 @@ def rate_period(
 def run_cycle(
     session: Session, account_id: str, cycle: str, now: dt.datetime, *, run_id: str | None = None
 ) -> BillRun:
-    """One bill run for one account and cycle: the period's recurring charges rated (once), then
+    """One bill run for one account and cycle (`YYYY-MM`), see `run_period`."""
+    run_id = run_id or f"BR-{cycle}-{uuid.uuid4().hex[:8].upper()}"
+    return run_period(session, account_id, cycle_period(session, account_id, cycle), now, run_id=run_id)
+
+
+def cycle_key(account_id: str, period: Span) -> str:
+    return f"{account_id}|{period.start.isoformat()}"
+
+
+def run_period(
+    session: Session, account_id: str, period: Span, now: dt.datetime, *, run_id: str | None = None
+) -> BillRun:
+    """One bill run for one account and period: the period's recurring charges rated (once), then
     the account's unbilled charges up to the period's end gathered into the period's one bill.
     Repeating a run finds the bill the first one made and changes nothing."""
-    run_id = run_id or f"BR-{cycle}-{uuid.uuid4().hex[:8].upper()}"
-    period = cycle_period(session, account_id, cycle)
+    run_id = run_id or f"BR-{uuid.uuid4().hex[:12].upper()}"
     assert period.end is not None
-    cycle_key = f"{account_id}|{period.start.isoformat()}"
-    made = session.scalars(select(CustomerBill).where(CustomerBill.cycle_key == cycle_key)).first()
+    key = cycle_key(account_id, period)
+    made = session.scalars(select(CustomerBill).where(CustomerBill.cycle_key == key)).first()
     if made is not None:
         return BillRun(run_id, account_id, period, [], made, existing=True)
     rated = rate_period(session, account_id, period, now, run_id)
@@ -542,6 +570,6 @@ def run_cycle(
         bill = bill_account(session, account_id, now, run_type="onCycle", until=period.end, period=period)
     except BillingError:
         return BillRun(run_id, account_id, period, rated, None, existing=False)
-    bill.cycle_key = cycle_key
+    bill.cycle_key = key
     session.flush()
     return BillRun(run_id, account_id, period, rated, bill, existing=False)
