@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
+from tmf_api import clock
 from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import (
     AllowIndex,
@@ -211,6 +212,8 @@ def create_app(settings: Settings) -> Application:
     app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    if settings.adjustable_clock:
+        routes[clock.PATH] = clock.route
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
     with _documents_checked_by_the_suite():
         for runtime in runtimes:

@@ -98,6 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.public_url is None:
         # hrefs name the address served, with its real port, unless a public URL is configured.
         settings = dataclasses.replace(settings, public_url=listening_url(args.host, args.port))
+    if settings.adjustable_clock and settings.workers > 1:
+        # The clock's offset lives in the process: workers would each keep their own time.
+        print("tmf serve: --adjustable-clock serves one process only; drop --workers", file=sys.stderr)
+        return 2
     # Once, before any worker starts: workers never migrate or load data themselves.
     upgrade(settings.database_url)
     app = create_app(settings)

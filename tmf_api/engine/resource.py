@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 
 from sid_model.base import Base
+from tmf_api import clock
 from tmf_api.engine import patch as patching
 from tmf_api.engine import rendered
 from tmf_api.engine.document import JSON, build, copy_json, dump_json, render
@@ -33,7 +34,8 @@ from tmf_api.settings import Settings
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, by the server's clock (tmf_api.clock: the system's unless a test clock moved it)."""
+    return clock.now()
 
 
 # A check of the current representation (read under the row lock) before a change, raising a
