@@ -256,8 +256,8 @@ def _prepare_refund(service: ResourceService, session: Session, row: Any, body: 
     payment.credit_amount -= from_credit
     rest = value - from_credit
     _reverse_bills(service, session, payment, rest)
-    # after_create updates the account's credit: the payment's is lower now.
-    session.info.setdefault(_CREDIT_CHANGED, set()).add((row.account_id, payment.currency))
+    if from_credit:  # after_create updates the account's credit: the payment's is lower now
+        session.info.setdefault(_CREDIT_CHANGED, set()).add((row.account_id, payment.currency))
 
 
 _CREDIT_CHANGED = "tmf676_credit_changed"
