@@ -402,7 +402,9 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
         def refund(marker: str) -> Any:
             account = new_account(client)
             bill = sent_bill(client, account, "58.00")
-            paid = _created(client, f"{ROOTS[api, version]}/payment", payment_v4(account, "58.00", [(bill, "58.00")]))
+            paid = _created(
+                client, f"{ROOTS[api, version]}/payment", payment_v4(account, "58.00", [(bill, "58.00")])
+            )
             return refund_v4(account, paid["id"], "18.00") | {"description": marker}
 
         return refund

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,9 @@ def cny(value: str) -> dict[str, Any]:
     return {"unit": "CNY", "value": float(value)}
 
 
-def payment_v4(account: str, total: str, items: list[tuple[str, str]] = (), **extra: Any) -> dict[str, Any]:  # type: ignore[assignment]
+def payment_v4(
+    account: str, total: str, items: Sequence[tuple[str, str]] = (), **extra: Any
+) -> dict[str, Any]:
     """A cash payment at the business hall counter; `items` are (bill id, amount)."""
     body: dict[str, Any] = {
         "name": "营业厅柜台缴费",
@@ -113,40 +115,71 @@ def test_payments_settle_bills_credit_the_account_and_refunds_reverse_them(api_c
     older, newer = sent_bill(client, account, "169.00"), sent_bill(client, account, "59.00")
 
     # Items may leave a bill partly paid; amounts add up exactly (0.1 + 0.2 is 0.3, not a float's).
-    first = created(client.post(f"{V4}/payment", json=payment_v4(account, "200.00", [(older, "169.00"), (newer, "31.00")])))
+    first = created(
+        client.post(
+            f"{V4}/payment", json=payment_v4(account, "200.00", [(older, "169.00"), (newer, "31.00")])
+        )
+    )
     assert first["status"] == "done"
-    assert owed(client, older) == ("settled", Decimal(0)) and owed(client, newer) == ("partiallyPaid", Decimal(28))
+    assert owed(client, older) == ("settled", Decimal(0)) and owed(client, newer) == (
+        "partiallyPaid",
+        Decimal(28),
+    )
     exact = payment_v4(account, "0.30", [(newer, "0.10")])
-    exact["paymentItem"].append({"item": {"id": account, "@referredType": "BillingAccount"}, "totalAmount": cny("0.20")})
+    exact["paymentItem"].append(
+        {"item": {"id": account, "@referredType": "BillingAccount"}, "totalAmount": cny("0.20")}
+    )
     created(client.post(f"{V4}/payment", json=exact))
-    assert owed(client, newer) == ("partiallyPaid", Decimal("27.90")) and credit(client, account) == Decimal("0.20")
+    assert owed(client, newer) == ("partiallyPaid", Decimal("27.90")) and credit(client, account) == Decimal(
+        "0.20"
+    )
     # A payment without items is credit on the account.
     created(client.post(f"{V4}/payment", json=payment_v4(account, "12.50")))
     assert credit(client, account) == Decimal("12.70")
     # A payment for an account held elsewhere is recorded and applied to nothing.
-    elsewhere = created(client.post(f"{V4}/payment", json=payment_v4("ACC-ELSEWHERE", "27.90", [(newer, "27.90")])))
+    elsewhere = created(
+        client.post(f"{V4}/payment", json=payment_v4("ACC-ELSEWHERE", "27.90", [(newer, "27.90")]))
+    )
     assert elsewhere["status"] == "captured" and owed(client, newer) == ("partiallyPaid", Decimal("27.90"))
 
     # A refund reverses what its payment settled, most recent bill first, and moves the bills back.
     created(client.post(f"{V4}/refund", json=refund_v4(account, first["id"], "50.00")))
-    assert owed(client, newer) == ("partiallyPaid", Decimal("58.90")) and owed(client, older) == ("partiallyPaid", Decimal(19))
+    assert owed(client, newer) == ("partiallyPaid", Decimal("58.90")) and owed(client, older) == (
+        "partiallyPaid",
+        Decimal(19),
+    )
     above = client.post(f"{V4}/refund", json=refund_v4(account, first["id"], "150.01"))
     assert_tmf_error(above, 400, mentions="totalAmount.value 150.01 is above what remains of payment")
     created(client.post(f"{V4}/refund", json=refund_v4(account, first["id"], "150.00")))
-    assert owed(client, older) == ("sent", Decimal(169)) and owed(client, newer) == ("partiallyPaid", Decimal("58.90"))
+    assert owed(client, older) == ("sent", Decimal(169)) and owed(client, newer) == (
+        "partiallyPaid",
+        Decimal("58.90"),
+    )
     assert credit(client, account) == Decimal("12.70")
     # A refund of a payment that left credit takes the credit back first.
-    credited = created(client.post(f"{V4}/payment", json=payment_v4(account, "70.00", [(newer, "58.90")])
-                               | {"paymentItem": [{"item": {"id": newer}, "totalAmount": cny("58.90")},
-                                                  {"item": {"id": account, "@referredType": "BillingAccount"}, "totalAmount": cny("11.10")}]}))
+    credited = created(
+        client.post(
+            f"{V4}/payment",
+            json=payment_v4(account, "70.00", [(newer, "58.90")])
+            | {
+                "paymentItem": [
+                    {"item": {"id": newer}, "totalAmount": cny("58.90")},
+                    {"item": {"id": account, "@referredType": "BillingAccount"}, "totalAmount": cny("11.10")},
+                ]
+            },
+        )
+    )
     assert owed(client, newer) == ("settled", Decimal(0)) and credit(client, account) == Decimal("23.80")
     created(client.post(f"{V4}/refund", json=refund_v4(account, credited["id"], "20.00")))
-    assert credit(client, account) == Decimal("12.70") and owed(client, newer) == ("partiallyPaid", Decimal("8.90"))
+    assert credit(client, account) == Decimal("12.70") and owed(client, newer) == (
+        "partiallyPaid",
+        Decimal("8.90"),
+    )
 
     # Each bill change was TMF678's own: its events (and the GETs above read its rendered forms).
     with client.app.sessions() as session:
-        counts = dict(
-            session.execute(
+        counts: dict[str, int] = dict(
+            session.execute(  # type: ignore[arg-type]
                 select(EventRecord.event_type, func.count())
                 .where(EventRecord.api == "TMF678")
                 .group_by(EventRecord.event_type)
@@ -160,13 +193,22 @@ def test_payments_settle_bills_credit_the_account_and_refunds_reverse_them(api_c
 def bill(api_client: CheckedClient) -> tuple[str, str, str]:
     """(account, bill of 100 CNY sent, another account's bill) for the refusals below."""
     account = new_account(api_client)
-    return account, sent_bill(api_client, account, "100.00"), sent_bill(api_client, new_account(api_client), "10.00")
+    return (
+        account,
+        sent_bill(api_client, account, "100.00"),
+        sent_bill(api_client, new_account(api_client), "10.00"),
+    )
 
 
 REFUSALS: dict[str, tuple[Callable[[str, str, str], dict[str, Any]], str]] = {
     "another currency": (
-        lambda a, b, _: payment_v4(a, "10.00", [(b, "10.00")])
-        | {"totalAmount": {"unit": "USD", "value": 10}, "paymentItem": [{"item": {"id": b}, "totalAmount": {"unit": "USD", "value": 10}}]},
+        lambda a, b, _: (
+            payment_v4(a, "10.00", [(b, "10.00")])
+            | {
+                "totalAmount": {"unit": "USD", "value": 10},
+                "paymentItem": [{"item": {"id": b}, "totalAmount": {"unit": "USD", "value": 10}}],
+            }
+        ),
         "totalAmount.unit 'USD' is not the currency of CustomerBill",
     ),
     "item above what remains": (
@@ -194,7 +236,10 @@ def test_refused_payments_name_the_field_and_change_nothing(
     make, mentions = REFUSALS[case]
     before = api_client.get(f"{V4}/payment", params={"account.id": account}).headers["x-total-count"]
     assert_tmf_error(api_client.post(f"{V4}/payment", json=make(account, own, other)), 400, mentions=mentions)
-    assert owed(api_client, own) == ("sent", Decimal(100)) and owed(api_client, other) == ("sent", Decimal(10))
+    assert owed(api_client, own) == ("sent", Decimal(100)) and owed(api_client, other) == (
+        "sent",
+        Decimal(10),
+    )
     assert api_client.get(f"{V4}/payment", params={"account.id": account}).headers["x-total-count"] == before
 
 
@@ -227,7 +272,9 @@ def wait_until_waiting_on_bill(conn: psycopg.Connection[Any], requests: int) -> 
     raise AssertionError("the payments never waited on the bill's row lock")
 
 
-def test_two_payments_of_one_bill_at_once_never_settle_more_than_it_owes(db_kind: str, database_url: str) -> None:
+def test_two_payments_of_one_bill_at_once_never_settle_more_than_it_owes(
+    db_kind: str, database_url: str
+) -> None:
     with make_client(database_url) as client:
         account = new_account(client)
         bill = sent_bill(client, account, "80.00")

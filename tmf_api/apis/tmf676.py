@@ -157,10 +157,14 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
         if value is None:
             raise bad_request(f"{where}.totalAmount.value is required: how much of the payment is for it?")
         if unit is not None and unit != currency:
-            raise bad_request(f"{where}.{named}.unit {unit!r} differs from the payment's currency {currency!r}")
+            raise bad_request(
+                f"{where}.{named}.unit {unit!r} differs from the payment's currency {currency!r}"
+            )
         kind = item["item"].get("@referredType") or BILL
         if kind == ACCOUNT and item["item"].get("id") != row.account_id:
-            raise bad_request(f"{where}.item.id: a payment's credit goes to its own account {row.account_id!r}")
+            raise bad_request(
+                f"{where}.item.id: a payment's credit goes to its own account {row.account_id!r}"
+            )
         if kind not in (BILL, ACCOUNT):
             raise bad_request(f"{where}.item.@referredType must be {BILL} or {ACCOUNT}, got {kind!r}")
         values.append(value)
@@ -186,7 +190,8 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
             )
         if bill.currency != currency:
             raise bad_request(
-                f"totalAmount.unit {currency!r} is not the currency of CustomerBill {bill_id} ({bill.currency})"
+                f"totalAmount.unit {currency!r} is not the currency of CustomerBill {bill_id} "
+                f"({bill.currency})"
             )
         if bill.state not in payable:
             raise bad_request(
@@ -237,12 +242,15 @@ def _prepare_refund(service: ResourceService, session: Session, row: Any, body: 
     ).one()
     if payment.account_id != row.account_id:
         raise bad_request(
-            f"account.id {row.account_id!r} is not the account of payment {payment.id} ({payment.account_id!r})"
+            f"account.id {row.account_id!r} is not the account of payment {payment.id} "
+            f"({payment.account_id!r})"
         )
     value, unit = money(body, "totalAmount")
-    assert value is not None
+    assert value is not None and unit is not None
     if unit != payment.currency:
-        raise bad_request(f"totalAmount.unit {unit!r} is not the currency of payment {payment.id} ({payment.currency})")
+        raise bad_request(
+            f"totalAmount.unit {unit!r} is not the currency of payment {payment.id} ({payment.currency})"
+        )
     _same_currency(body, unit, "amount", "taxAmount")
     left = (payment.total_amount or ZERO) - (payment.refunded_amount or ZERO)
     if value > left:
@@ -273,7 +281,9 @@ def _reverse_bills(service: ResourceService, session: Session, payment: Payment,
     bills = _locked_bills(session, {item.entity_id for item in items if item.entity_id})
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     newest_first = sorted(
-        items, key=lambda i: (bills[i.entity_id or ""].bill_date or epoch, bills[i.entity_id or ""].pk), reverse=True
+        items,
+        key=lambda i: (bills[i.entity_id or ""].bill_date or epoch, bills[i.entity_id or ""].pk),
+        reverse=True,
     )
     ctx = RequestContext(service.runtime.settings.base_url)
     for item in newest_first:
@@ -284,7 +294,9 @@ def _reverse_bills(service: ResourceService, session: Session, payment: Payment,
         item.reversed_amount = (item.reversed_amount or ZERO) + back
         rest -= back
         owed = (bill.remaining_amount or ZERO) + back
-        _change_bill(service, session, bill, owed, "sent" if owed == bill.amount_due else "partiallyPaid", ctx)
+        _change_bill(
+            service, session, bill, owed, "sent" if owed == bill.amount_due else "partiallyPaid", ctx
+        )
     # The payment's total is its credit plus what its items applied: nothing can be left over.
     assert rest == 0, rest
 
@@ -314,10 +326,8 @@ def _update_credit(
             Payment.account_id == account_id, Payment.currency == currency, Payment.credit_amount.is_not(None)
         )
     )
-    credit = sum(credits, ZERO)
-    balance = next(
-        (b for b in account.balances if b.balance_type == CREDIT and b.currency == currency), None
-    )
+    credit = sum((c or ZERO for c in credits), ZERO)
+    balance = next((b for b in account.balances if b.balance_type == CREDIT and b.currency == currency), None)
     if balance is None:
         balance = AccountBalance(
             balance_type=CREDIT, currency=currency, valid_from=utcnow(), position=len(account.balances)

@@ -110,7 +110,10 @@ def upgrade() -> None:
         sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["payment_pk"], ["payment.pk"], name=op.f("fk_payment_item_payment_pk_payment"), ondelete="CASCADE"
+            ["payment_pk"],
+            ["payment.pk"],
+            name=op.f("fk_payment_item_payment_pk_payment"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_payment_item")),
     )
@@ -138,7 +141,14 @@ def upgrade() -> None:
         ),
     )
     _indexes(
-        "refund", "status", "refund_date", "correlator_id", "account_id", "channel_id", "payment_id", "requestor_id"
+        "refund",
+        "status",
+        "refund_date",
+        "correlator_id",
+        "account_id",
+        "channel_id",
+        "payment_id",
+        "requestor_id",
     )
 
 
