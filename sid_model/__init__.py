@@ -38,6 +38,7 @@ from sid_model.party import (
     OrganizationIdentification,
     OrganizationRelatedParty,
 )
+from sid_model.payment import Payment, PaymentItem, Refund
 from sid_model.product_catalog import (
     Category,
     CategoryProductOffering,
@@ -122,6 +123,8 @@ __all__ = [
     "OrganizationContactMedium",
     "OrganizationIdentification",
     "OrganizationRelatedParty",
+    "Payment",
+    "PaymentItem",
     "Product",
     "ProductCatalog",
     "ProductCatalogCategory",
@@ -148,6 +151,7 @@ __all__ = [
     "ProductSpecificationCharacteristic",
     "ProductSpecificationRelatedParty",
     "ReceivedEvent",
+    "Refund",
     "TroubleTicket",
     "TroubleTicketExternalIdentifier",
     "TroubleTicketNote",

@@ -73,6 +73,7 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
         runtimes.append(runtime)
     for runtime in runtimes:
         runtime.siblings = {r.mapping.version: r for r in runtimes if r.mapping.api == runtime.mapping.api}
+        runtime.served = runtimes
     return runtimes
 
 

@@ -29,6 +29,7 @@ from tests.api.test_tmf629 import customer_v4, customer_v5
 from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
 from tests.api.test_tmf637 import product_v4, product_v5
 from tests.api.test_tmf666 import account_v4, account_v5, bill_structure, reference_body, structure_v4
+from tests.api.test_tmf676 import payment_v4, refund_v4, sent_bill
 from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
 from tests.fixtures.app import CheckedClient, make_client
 from tmf_api.registry import api_versions
@@ -250,6 +251,20 @@ TMF637_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "product", "patch"): 9,
     ("v5", "product", "delete"): 11,
 }
+# A payment of (part of) a bill of an account held here: the account's existence, the bill under its
+# row lock, the payment's and its item's INSERTs, the bill's UPDATE and its move (the outbox's
+# look-up for each of TMF678's two events and the payment's one), the forms' UPDATEs at commit.
+# A refund of what a payment settled reads the payment twice (its reference, then under its row
+# lock) and its items, updates the payment, the bill (as above) and the item, and writes the
+# refund's, the payment's and the bill's forms.
+TMF676_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "payment", "create"): 11,
+    ("v4", "payment", "retrieve"): 1,
+    ("v4", "payment", "list"): 1,
+    ("v4", "refund", "create"): 16,
+    ("v4", "refund", "retrieve"): 1,
+    ("v4", "refund", "list"): 1,
+}
 # One table per API (tests/test_registry.py: no typed lists of several APIs).
 EXPECTED: dict[tuple[str, str, str, str], int] = (
     {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
@@ -260,6 +275,7 @@ EXPECTED: dict[tuple[str, str, str, str], int] = (
     | {("TMF632", *key): count for key, count in TMF632_COUNTS.items()}
     | {("TMF629", *key): count for key, count in TMF629_COUNTS.items()}
     | {("TMF637", *key): count for key, count in TMF637_COUNTS.items()}
+    | {("TMF676", *key): count for key, count in TMF676_COUNTS.items()}
 )
 
 
@@ -391,6 +407,26 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
             return {"name": marker, "billingAccount": {"id": account}}
 
         return on_demand
+    if resource == "payment":
+
+        def payment(marker: str) -> Any:
+            account = new_account(client)
+            bill = sent_bill(client, account, "58.00")
+            # A part of the bill: the body can be sent again (the idempotency tests do).
+            return payment_v4(account, "10.00", [(bill, "10.00")], description=marker)
+
+        return payment
+    if resource == "refund":
+
+        def refund(marker: str) -> Any:
+            account = new_account(client)
+            bill = sent_bill(client, account, "58.00")
+            paid = _created(
+                client, f"{ROOTS[api, version]}/payment", payment_v4(account, "58.00", [(bill, "58.00")])
+            )
+            return refund_v4(account, paid["id"], "18.00") | {"description": marker}
+
+        return refund
     raise AssertionError(resource)
 
 

@@ -49,8 +49,9 @@ def demo_sections() -> list[Section]:
 
 class _Loader:
     def __init__(self, runtimes: list[ApiRuntime], session: Session, ctx: RequestContext) -> None:
-        # v5 reads and writes every row whatever version wrote it.
+        # v5 reads and writes every row whatever version wrote it; an API without v5 (TMF676) its own.
         self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.version == "v5"}
+        self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.api not in self.v5} | self.v5
         self.session = session
         self.ctx = ctx
         self.keys: dict[str, Any] = {}

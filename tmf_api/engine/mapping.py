@@ -520,8 +520,12 @@ class Lifecycle:
         self.initial: list[str] = list(spec.get("initial", []))
         self.final: list[str] = list(spec.get("final", []))
         self.transitions: dict[str, list[str]] = {k: list(v) for k, v in spec["transitions"].items()}
+        # Moves only the server's own rules make, never a PATCH (a refund reopens a settled bill).
+        self.server_transitions: dict[str, list[str]] = {
+            k: list(v) for k, v in (spec.get("server_transitions") or {}).items()
+        }
         self.groups: dict[str, list[str]] = {
-            k: list(v) for k, v in spec.items() if k not in {"attribute", "initial", "final", "transitions"}
+            k: list(v) for k, v in spec.items() if k not in _LIFECYCLE_KEYS
         }
 
     def allowed(self, current: str | None) -> list[str]:
@@ -529,6 +533,13 @@ class Lifecycle:
 
     def can_move(self, current: str | None, target: str) -> bool:
         return target in self.allowed(current)
+
+    def server_can_move(self, current: str | None, target: str) -> bool:
+        """A move the server may make: a client's, or one of `server_transitions`."""
+        return self.can_move(current, target) or target in self.server_transitions.get(current or "", [])
+
+
+_LIFECYCLE_KEYS = frozenset({"attribute", "initial", "final", "transitions", "server_transitions"})
 
 
 def convert_scalar(value: Any, python_type: type, where: str) -> Any:

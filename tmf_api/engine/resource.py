@@ -113,6 +113,17 @@ class ApiRuntime:
             lifecycle = mapping.lifecycles[resource.lifecycle] if resource.lifecycle else None
             self.services[path] = ResourceService(self, resource, lifecycle)
         self.change_listeners: list[Callable[[Session, Change], None]] = []
+        # Every runtime the application serves (set by the app factory): rules that change another
+        # API's resources (a TMF676 payment settling a TMF678 bill) go through its services.
+        self.served: list[ApiRuntime] = [self]
+
+    def service_of(self, api: str, resource: str) -> ResourceService | None:
+        """The service of `resource` of `api` in the application, if it serves that API: a change
+        made through it keeps that API's rules, events and rendered forms."""
+        for runtime in self.served:
+            if runtime.mapping.api == api and resource in runtime.services:
+                return runtime.services[resource]
+        return None
 
     @property
     def base_path(self) -> str:
@@ -585,7 +596,7 @@ class ResourceService:
         if self.lifecycle is None or self._state_column is None:
             raise AssertionError(f"{self.resource.path} has no lifecycle")
         current = self.state_of(row)
-        if not self.lifecycle.can_move(current, target):
+        if not self.lifecycle.server_can_move(current, target):
             # A rule moving a row along a path its lifecycle does not have is a bug, not bad input.
             raise AssertionError(f"{self.resource.path} {row.id}: {current} -> {target} is not a transition")
         setattr(row, self._state_column, target)

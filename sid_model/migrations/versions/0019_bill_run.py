@@ -2,7 +2,7 @@
 account gets one cycle bill per period (unique natural keys: repeated runs find what they made)
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01 21:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
@@ -22,7 +22,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("charge_key", sa.String(length=400), nullable=True))
         batch.add_column(sa.Column("bill_run_id", sa.String(length=100), nullable=True))
         batch.create_unique_constraint(op.f("uq_applied_customer_billing_rate_charge_key"), ["charge_key"])
-        batch.create_index(op.f("ix_applied_customer_billing_rate_bill_run_id"), ["bill_run_id"], unique=False)
+        batch.create_index(op.f("ix_applied_customer_billing_rate_bill_run_id"), ["bill_run_id"])
     with op.batch_alter_table("customer_bill") as batch:
         batch.add_column(sa.Column("cycle_key", sa.String(length=400), nullable=True))
         batch.create_unique_constraint(op.f("uq_customer_bill_cycle_key"), ["cycle_key"])
