@@ -38,6 +38,7 @@ from sid_model.party import (
     OrganizationIdentification,
     OrganizationRelatedParty,
 )
+from sid_model.prepay_balance import AccumulatedBalance, BalanceAction, BalanceActionHistory, Bucket
 from sid_model.product_catalog import (
     Category,
     CategoryProductOffering,
@@ -82,12 +83,16 @@ __all__ = [
     "Account",
     "AccountBalance",
     "AccountRelatedParty",
+    "AccumulatedBalance",
     "AppliedCustomerBillingRate",
+    "BalanceAction",
+    "BalanceActionHistory",
     "Base",
     "BillCycle",
     "BillFormat",
     "BillPresentationMedia",
     "BillingCycleSpecification",
+    "Bucket",
     "CancelProductOrder",
     "Category",
     "CategoryProductOffering",
