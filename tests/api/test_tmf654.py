@@ -5,17 +5,24 @@ say, history entries, accumulated balances and the document's events."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 import uuid
 import weakref
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from sid_model import Bucket, EventRecord
+from tests.adapter.test_handlers import WAIT_S
 from tests.api.contract import (
     DeleteContract,
     LifecycleContract,
@@ -23,10 +30,11 @@ from tests.api.contract import (
     ReadContract,
     assert_tmf_error,
 )
+from tests.api.test_concurrency import race_on_sqlite, two_servers
 from tests.api.test_tmf666 import V4 as ACCOUNTS_V4
 from tests.api.test_tmf666 import V5 as ACCOUNTS_V5
 from tests.api.test_tmf666 import account_v4, account_v5
-from tests.fixtures.app import CheckedClient
+from tests.fixtures.app import CheckedClient, make_client
 
 V4 = "/tmf-api/prepayBalanceManagement/v4"
 MERGE = {"content-type": "application/merge-patch+json"}
@@ -273,3 +281,92 @@ def test_a_suspended_bucket_fails_the_action_with_the_failure_event(api_client: 
         "TopupBalanceCreateEvent",
         "TopupBalanceFailureEvent",
     ]
+
+
+@contextlib.contextmanager
+def bucket_held(database_url: str, bucket_id: str) -> Iterator[Any]:
+    """Hold a bucket's row from another connection (PostgreSQL `FOR UPDATE`)."""
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:
+        conn.execute("SELECT pk FROM bucket WHERE id = %s FOR UPDATE", (bucket_id,))
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def wait_until_waiting_on_bucket(conn: Any, requests: int) -> None:
+    """PostgreSQL shows `requests` of ours waiting for the bucket's row lock (a state, not a delay)."""
+    deadline = time.monotonic() + WAIT_S
+    with psycopg.connect(conn.info.dsn, autocommit=True) as observer:
+        while time.monotonic() < deadline:
+            waiting = observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE '%%bucket%%'"
+            ).fetchone()
+            if waiting and waiting[0] >= requests:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the requests never waited on the bucket's row lock")
+
+
+def test_a_reservation_and_a_transfer_at_once_never_take_the_bucket_below_zero(
+    db_kind: str, database_url: str
+) -> None:
+    """Two server processes on PostgreSQL (threads of one app on SQLite, whose writers take turns
+    from the start): both requests read the bucket while another connection holds it, so without
+    the row lock both would see 100.00 and both take 80.00 from it."""
+    with contextlib.ExitStack() as stack:
+        if db_kind == "postgresql":
+            one, other = stack.enter_context(two_servers(database_url))
+            send_one, send_other = one.request, other.request
+        else:
+            client = stack.enter_context(make_client(database_url))
+            send_one = send_other = client.request
+        accounts = []
+        for name in ("孙丽的预付费账户", "周强的预付费账户"):
+            created = send_one("POST", f"{ACCOUNTS_V4}/billingAccount", json=account_v4(name))
+            assert created.status_code == 201, created.text
+            accounts.append(created.json()["id"])
+        sun, zhou = accounts
+        assert send_one("POST", f"{V4}/topupBalance", json=topup_body(sun, 100)).status_code == 201
+        reserve = {
+            "amount": {"amount": 80},
+            "usageType": "monetary",
+            "bucket": {"id": f"CNY-{sun}"},
+            "partyAccount": {"id": sun},
+        }
+        transfer = {
+            "reason": "话费转赠",
+            "amount": {"amount": 80, "units": "CNY"},
+            "usageType": "monetary",
+            "bucket": {"id": f"CNY-{sun}"},
+            "receiverBucket": {"id": f"CNY-{zhou}"},
+            "receiverBucketUsageType": "monetary",
+            "channel": {"id": "online"},
+            "logicalResource": [{"id": "13316880123"}],
+            "receiverLogicalResource": {"id": "18938650456"},
+        }
+        requests = [
+            lambda: send_one("POST", f"{V4}/reserveBalance", json=reserve),
+            lambda: send_other("POST", f"{V4}/transferBalance", json=transfer),
+        ]
+        if db_kind == "postgresql":
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                with bucket_held(database_url, f"CNY-{sun}") as holder:
+                    futures = [pool.submit(request) for request in requests]
+                    wait_until_waiting_on_bucket(holder, requests=2)
+                results = [f.result(timeout=WAIT_S) for f in futures]
+        else:
+            engine = client.app.sessions.kw["bind"]
+            results = race_on_sqlite(database_url, engine, "", requests)
+        assert sorted(r.status_code for r in results) == [201, 400], [r.text for r in results]
+        refused = next(r for r in results if r.status_code == 400)
+        assert "amount.amount" in refused.json()["message"]
+
+        def value(account: str, name: str) -> Decimal:
+            bucket = send_one("GET", f"{V4}/bucket/CNY-{account}").json()
+            return Decimal(str(bucket[name]["amount"]))
+
+        assert value(sun, "remainingValue") == Decimal(20)
+        assert value(sun, "reservedValue") + value(zhou, "remainingValue") == Decimal(80)
