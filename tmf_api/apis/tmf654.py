@@ -246,14 +246,15 @@ def _on_status(
 
 
 def _before_delete(service: ResourceService, session: Session, row: Any) -> None:
-    # A held reservation would keep its value reserved for ever: it is confirmed or released first.
-    if service.resource.path == "reserveBalance" and row.status == "created":
-        raise TMFError(
-            409,
-            f"ReserveBalance {row.id} still holds {prepay.value_name(row.amount, row.units)}: "
-            "confirm it (status completed) or release it (status cancelled) before deleting it",
-            reason="Reservation held",
-        )
+    """Deleting a reservation that still holds value withdraws it: the value is released first
+    (a history entry says so), so no value stays reserved for a request nobody can see."""
+    if service.resource.path != "reserveBalance" or row.status != "created":
+        return
+    (bucket,) = _buckets(session, row, row.bucket_id)
+    amount = row.amount or decimal.Decimal(0)
+    prepay.settle_hold(session, bucket, amount, release=True)
+    ctx = RequestContext(service.runtime.settings.base_url)
+    _record(service, row, bucket, ctx, amount, "released (deleted)", session)
 
 
 _ACTION = Rules(after_create=_apply, on_state_change=_on_status, before_delete=_before_delete)
