@@ -26,6 +26,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 TABLES = ("accumulated_balance", "balance_action_history", "balance_action", "bucket")
 
 
@@ -218,9 +219,11 @@ def _open_buckets() -> None:
             for name in (
                 "id", "name", "description", "usage_type", "status", "remaining_amount", "reserved_amount",
                 "units", "remaining_value_name", "party_account_id", "party_account_href",
-                "party_account_name", "valid_from", "extension", "is_shared",
+                "party_account_name", "is_shared",
             )
         ),
+        sa.column("valid_from", sid_model.base.UTCDateTime()),
+        sa.column("extension", JSON),
     )  # fmt: skip
     accumulated = sa.table(
         "accumulated_balance",
@@ -234,14 +237,14 @@ def _open_buckets() -> None:
                 "usage_type",
                 "total_amount",
                 "units",
-                "extension",
             )
         ),
+        sa.column("extension", JSON),
     )
     held = bind.execute(
         sa.select(accounts.c.id, accounts.c.name).where(accounts.c.kind == "billingAccount")
     ).all()
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC)
     for account_id, name in held:
         bucket_id = _bucket_id(account_id)
         href = f"/tmf-api/prepayBalanceManagement/v4/bucket/{bucket_id}"
