@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -106,7 +106,7 @@ def funded_accounts(client: CheckedClient) -> tuple[str, str]:
     return _FUNDED[client]
 
 
-def prepaid_body(client: CheckedClient, resource: str) -> Any:
+def prepaid_body(client: CheckedClient, resource: str) -> Callable[[str], Any]:
     """A create body (a function of a marker) for each balance action, for the generic tests."""
     rich, other = funded_accounts(client)
     bucket = {"id": f"CNY-{rich}"}
@@ -120,7 +120,7 @@ def prepaid_body(client: CheckedClient, resource: str) -> Any:
         "logicalResource": [{"id": "13316880123"}],
         "receiverLogicalResource": {"id": "18938650456"},
     }
-    bodies = {
+    bodies: dict[str, Callable[[str], Any]] = {
         "topupBalance": lambda marker: topup_body(rich, 1, marker),
         "adjustBalance": lambda marker: {"description": marker} | common | {"adjustType": "oneTime"},
         "reserveBalance": lambda marker: {"description": marker} | common | {"partyAccount": {"id": rich}},
