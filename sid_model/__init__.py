@@ -39,6 +39,7 @@ from sid_model.party import (
     OrganizationRelatedParty,
 )
 from sid_model.payment import Payment, PaymentItem, Refund
+from sid_model.prepay_balance import AccumulatedBalance, BalanceAction, BalanceActionHistory, Bucket
 from sid_model.product_catalog import (
     Category,
     CategoryProductOffering,
@@ -91,12 +92,16 @@ __all__ = [
     "Account",
     "AccountBalance",
     "AccountRelatedParty",
+    "AccumulatedBalance",
     "AppliedCustomerBillingRate",
+    "BalanceAction",
+    "BalanceActionHistory",
     "Base",
     "BillCycle",
     "BillFormat",
     "BillPresentationMedia",
     "BillingCycleSpecification",
+    "Bucket",
     "CancelProductOrder",
     "Category",
     "CategoryProductOffering",

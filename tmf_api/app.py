@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import connexion
@@ -36,8 +37,17 @@ from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterV
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine import rendered
 from tmf_api.engine.events import PENDING_FLAG, EventHub
-from tmf_api.engine.resource import ApiRuntime
-from tmf_api.registry import ApiVersion, api_routes, api_versions, load_mapping, manifest, rules
+from tmf_api.engine.resource import ApiRuntime, Change
+from tmf_api.registry import (
+    ApiVersion,
+    api_routes,
+    api_versions,
+    load_mapping,
+    manifest,
+    manifests,
+    reactions,
+    rules,
+)
 from tmf_api.settings import Settings
 from tmf_api.specs import load_document
 
@@ -74,7 +84,25 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
     for runtime in runtimes:
         runtime.siblings = {r.mapping.version: r for r in runtimes if r.mapping.api == runtime.mapping.api}
         runtime.served = runtimes
+    # Rules reacting to another API's changes (a bucket for each billing account opened) run for
+    # every API of the registry, served here or not: the data they keep holds for any server.
+    reacting: dict[tuple[str, str, str], list[Callable[[Session, Change], None]]] = {}
+    for api in manifests():
+        for key, react in reactions(api).items():
+            reacting.setdefault(key, []).append(react)
+    if reacting:
+        for runtime in runtimes:
+            runtime.change_listeners.append(functools.partial(_react, reacting))
     return runtimes
+
+
+def _react(
+    reacting: dict[tuple[str, str, str], list[Callable[[Session, Change], None]]],
+    session: Session,
+    change: Change,
+) -> None:
+    for react in reacting.get((change.api, change.resource, change.kind), ()):
+        react(session, change)
 
 
 def _spec_route(spec: dict[str, Any]) -> ASGIApp:

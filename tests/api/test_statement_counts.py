@@ -28,6 +28,7 @@ from tests.api.test_tmf622 import make_catalog, order_v4, order_v5
 from tests.api.test_tmf629 import customer_v4, customer_v5
 from tests.api.test_tmf632 import individual_v4, individual_v5, organization_v4, organization_v5
 from tests.api.test_tmf637 import product_v4, product_v5
+from tests.api.test_tmf654 import prepaid_body, prepaid_existing
 from tests.api.test_tmf666 import account_v4, account_v5, bill_structure, reference_body, structure_v4
 from tests.api.test_tmf676 import payment_v4, refund_v4, sent_bill
 from tests.api.test_tmf678 import bill_on_demand, complete_order, new_account, price
@@ -115,14 +116,15 @@ TMF678_COUNTS: dict[tuple[str, str, str], int] = {
 # An account is its rendered form to read; a change is its row plus one batched SELECT per child
 # collection (related parties, balances), and at commit the UPDATE of its forms; a billing
 # account's create also checks each reference of its bill structure (format, medium, cycle: one
-# SELECT each); a PATCH does not check again the references the account already held.
+# SELECT each); a PATCH does not check again the references the account already held. Opening a
+# billing account opens its CNY bucket and the accumulated balance summing it (TMF654): two INSERTs.
 TMF666_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "billingAccount", "create"): 8,
+    ("v4", "billingAccount", "create"): 10,
     ("v4", "billingAccount", "retrieve"): 1,
     ("v4", "billingAccount", "list"): 1,
     ("v4", "billingAccount", "patch"): 6,
     ("v4", "billingAccount", "delete"): 7,
-    ("v5", "billingAccount", "create"): 8,
+    ("v5", "billingAccount", "create"): 10,
     ("v5", "billingAccount", "retrieve"): 1,
     ("v5", "billingAccount", "list"): 1,
     ("v5", "billingAccount", "patch"): 6,
@@ -265,6 +267,23 @@ TMF676_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "refund", "retrieve"): 1,
     ("v4", "refund", "list"): 1,
 }
+# A balance action's create checks its bucket references (one SELECT each), inserts the action,
+# locks its buckets (one SELECT … FOR UPDATE), changes each (UPDATE) and its account's accumulated
+# balance (one UPDATE summing the buckets), moves the action's status (UPDATE) and inserts its
+# history entry; create and status move each look up the hub generation. A read is its row (the
+# balance tables keep no rendered form); a PATCH of a text its row under the lock and one UPDATE.
+TMF654_COUNTS: dict[tuple[str, str, str], int] = {
+    ("v4", "topupBalance", "create"): 10,
+    ("v4", "topupBalance", "retrieve"): 1,
+    ("v4", "topupBalance", "list"): 2,
+    ("v4", "topupBalance", "patch"): 3,
+    ("v4", "topupBalance", "delete"): 3,
+    ("v4", "transferBalance", "create"): 13,
+    ("v4", "reserveBalance", "create"): 9,
+    ("v4", "bucket", "retrieve"): 1,
+    ("v4", "bucket", "list"): 2,
+    ("v4", "balanceActionHistory", "list"): 2,
+}
 # One table per API (tests/test_registry.py: no typed lists of several APIs).
 EXPECTED: dict[tuple[str, str, str, str], int] = (
     {("TMF622", *key): count for key, count in TMF622_COUNTS.items()}
@@ -276,6 +295,7 @@ EXPECTED: dict[tuple[str, str, str, str], int] = (
     | {("TMF629", *key): count for key, count in TMF629_COUNTS.items()}
     | {("TMF637", *key): count for key, count in TMF637_COUNTS.items()}
     | {("TMF676", *key): count for key, count in TMF676_COUNTS.items()}
+    | {("TMF654", *key): count for key, count in TMF654_COUNTS.items()}
 )
 
 
@@ -396,6 +416,8 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
         return lambda marker: account_v5(schema, marker) if v5 else account_v4(marker)
     if api == "TMF666":
         return lambda marker: reference_body(schema, marker, v5=v5)
+    if api == "TMF654":
+        return prepaid_body(client, resource)
     if resource == "customerBillOnDemand":
 
         def on_demand(marker: str) -> Any:
@@ -443,6 +465,8 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
         else:
             (doc,) = client.get(url, params={"billingAccount.id": account}).json()
         return doc, f"billingAccount.id={account}"
+    if api == "TMF654" and resource in ("bucket", "accumulatedBalance", "balanceActionHistory"):
+        return prepaid_existing(client, url, resource)
     body = _bodies(api, version, resource, client)(marker)
     doc = _created(client, url, body)
     if resource == "customerBillOnDemand":
@@ -478,6 +502,8 @@ def _patch_body(version: str, resource: str) -> Any:
         return typed | {"status": "validated"}
     if resource == "product":
         return typed | {"status": "active"}
+    if resource == "topupBalance":
+        return {"reason": "话费充值（已复核）"}
     raise AssertionError(resource)
 
 

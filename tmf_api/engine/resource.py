@@ -69,6 +69,9 @@ class Rules:
         Callable[[ResourceService, Session, Any, str | None, list[str], RequestContext], None] | None
     ) = None
     on_patch: Callable[[ResourceService, Session, Any, JSON, JSON, list[str]], None] | None = None
+    # before_delete(service, session, row): may refuse the deletion with a TMFError (a balance
+    # reservation still holding value).
+    before_delete: Callable[[ResourceService, Session, Any], None] | None = None
 
 
 @dataclass
@@ -614,6 +617,8 @@ class ResourceService:
         row = self._load(session, id_, for_update=True)
         if precondition is not None and ctx is not None:
             precondition(self.representation(row, ctx))
+        if self.rules.before_delete is not None:
+            self.rules.before_delete(self, session, row)
         self.runtime.notify(session, Change("delete", self.resource.path, row, ctx=ctx))
         session.delete(row)
         session.flush()
