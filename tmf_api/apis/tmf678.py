@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import Account, CustomerBill
 from tmf_api.apis import billing
+from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
 
 API = "TMF678"
@@ -88,6 +89,15 @@ def _with_reason(description: str | None, reason: str) -> str:
     return f"{description} — {reason}" if description else reason
 
 
+def _after_bill_state_change(
+    service: ResourceService, session: Session, bill: Any, old_state: str | None, ctx: RequestContext
+) -> None:
+    # A bill sent to an account with prepaid money is settled from it as far as it goes.
+    if bill.state == "sent" and bill.billing_account_id:
+        settle_from_prepaid(service, session, bill.billing_account_id, ctx)
+
+
 RULES = {
     "customerBillOnDemand": Rules(after_create=_run_bill_on_demand),
+    "customerBill": Rules(after_state_change=_after_bill_state_change),
 }

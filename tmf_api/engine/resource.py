@@ -72,6 +72,12 @@ class Rules:
     # before_delete(service, session, row): may refuse the deletion with a TMFError (a balance
     # reservation still holding value).
     before_delete: Callable[[ResourceService, Session, Any], None] | None = None
+    # after_state_change(service, session, row, old_state, ctx): after a legal PATCH of the state
+    # and its event, for consequences that are changes of their own with their own events (a bill
+    # sent is settled from prepaid money: its payment's and the bill's next move's events follow).
+    after_state_change: Callable[[ResourceService, Session, Any, str | None, RequestContext], None] | None = (
+        None
+    )
 
 
 @dataclass
@@ -592,6 +598,8 @@ class ResourceService:
         ]
         if others:
             self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, others, ctx))
+        if old_state != self.state_of(row) and self.rules.after_state_change is not None:
+            self.rules.after_state_change(self, session, row, old_state, ctx)
         return self.document(row, ctx)
 
     def move(self, session: Session, row: Any, target: str, ctx: RequestContext | None = None) -> None:
