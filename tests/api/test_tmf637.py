@@ -7,7 +7,9 @@ import json
 from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy import select
 
+from sid_model import EventRecord
 from tests.api.contract import (
     DeleteContract,
     JsonPatchContract,
@@ -17,6 +19,7 @@ from tests.api.contract import (
     assert_tmf_error,
 )
 from tests.fixtures.app import CheckedClient
+from tests.fixtures.listener import subscribe
 
 V4 = "/tmf-api/productInventory/v4"
 V5 = "/tmf-api/productInventory/v5"
@@ -217,6 +220,7 @@ def test_a_completed_order_provisions_its_items_and_a_delete_terminates_a_bundle
     api_client: CheckedClient,
 ) -> None:
     catalog, account = _setup(api_client)
+    hub = subscribe(api_client, V4, "http://127.0.0.1:9/listener")
     order = _completed(
         api_client,
         account,
@@ -267,6 +271,16 @@ def test_a_completed_order_provisions_its_items_and_a_delete_terminates_a_bundle
     for part in [bundle_id, *(p["product"]["id"] for p in parts)]:
         ended = _product(api_client, part)
         assert ended["status"] == "terminated" and ended["terminationDate"], part
+    # each change raised its TMF637 event, in the subscribing version's envelope
+    with api_client.app.sessions() as session:
+        events = session.execute(
+            select(EventRecord.event_type, EventRecord.payload).where(EventRecord.api == "TMF637")
+        ).all()
+    assert api_client.delete(f"{V4}/hub/{hub['id']}").status_code == 204
+    seen = {(kind, payload["event"]["product"]["id"]) for kind, payload in events}
+    for part in [bundle_id, *(p["product"]["id"] for p in parts)]:
+        assert ("ProductCreateEvent", part) in seen
+        assert ("ProductStateChangeEvent", part) in seen
 
 
 def _plan_199(client: CheckedClient) -> str:
