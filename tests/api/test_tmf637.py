@@ -24,7 +24,7 @@ from tests.fixtures.listener import subscribe
 V4 = "/tmf-api/productInventory/v4"
 V5 = "/tmf-api/productInventory/v5"
 
-_PRICE = {
+_PRICE: dict[str, Any] = {
     "name": "5G畅享169元套餐月租",
     "priceType": "recurring",
     "recurringChargePeriod": "month",
