@@ -374,3 +374,22 @@ def test_a_plan_change_takes_effect_at_the_next_charge_period() -> None:
     assert next_charge_period(None, None, now - dt.timedelta(hours=1)) == dt.datetime(  # type: ignore[arg-type]
         2026, 11, 30, 16, 0, tzinfo=dt.UTC
     )
+
+
+def test_a_plan_change_follows_the_accounts_billing_cycle(api_client: CheckedClient) -> None:
+    """An account billed on the 15th (billingDateShift 14): its next charge period starts then."""
+    import datetime as dt
+
+    from tests.api.test_tmf678 import new_account
+    from tmf_api.apis.tmf637 import next_charge_period
+
+    cycle = {
+        "@type": "BillingCycleSpecification",
+        "name": "月结账期（每月15日出账）",
+        "billingPeriod": "month",
+        "billingDateShift": 14,
+    }
+    account = new_account(api_client, cycle)
+    now = dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC)
+    with api_client.app.sessions() as session:
+        assert next_charge_period(session, account, now) == dt.datetime(2026, 12, 14, 16, 0, tzinfo=dt.UTC)
