@@ -169,15 +169,9 @@ def _on_unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return response
 
 
-def create_app(settings: Settings) -> Application:
-    # Connexion warns, for every PATCH declaring several media types, that it validates only the
-    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
-    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
-    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
-    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
-    # Connexion's validators log each refused body with the error, which quotes the value.
-    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+def build_core(settings: Settings) -> tuple[list[ApiRuntime], sessionmaker[Session], Dispatcher]:
+    """The APIs' runtimes, the sessions their writes go through and the event dispatcher: all a
+    server needs but HTTP, and what commands that change resources (`tmf billing run`) use."""
     engine = make_engine(settings.database_url, **settings.engine_options())
     runtimes = build_runtimes(settings)
     # Writes through these sessions keep the rendered forms of every version served here.
@@ -193,6 +187,19 @@ def create_app(settings: Settings) -> Application:
         if session.info.pop(PENDING_FLAG, False):
             dispatcher.wake()
 
+    return runtimes, sessions, dispatcher
+
+
+def create_app(settings: Settings) -> Application:
+    # Connexion warns, for every PATCH declaring several media types, that it validates only the
+    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
+    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
+    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
+    # Connexion's validators log each refused body with the error, which quotes the value.
+    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+    runtimes, sessions, dispatcher = build_core(settings)
     app = connexion.AsyncApp(
         __name__,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
