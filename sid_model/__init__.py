@@ -65,6 +65,7 @@ from sid_model.product_inventory import (
     ProductPrice,
     ProductRelatedParty,
     ProductRelationship,
+    ProductStatusPeriod,
 )
 from sid_model.product_order import (
     CancelProductOrder,
@@ -147,6 +148,7 @@ __all__ = [
     "ProductSpecificationBundled",
     "ProductSpecificationCharacteristic",
     "ProductSpecificationRelatedParty",
+    "ProductStatusPeriod",
     "ReceivedEvent",
     "TroubleTicket",
     "TroubleTicketExternalIdentifier",

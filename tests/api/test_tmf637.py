@@ -3,6 +3,7 @@ products, plus the published `aborted ` status and the initial states a product 
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any, ClassVar
 
@@ -362,34 +363,40 @@ def test_items_that_do_not_fit_the_inventory_are_refused(api_client: CheckedClie
     assert _order(api_client, account, [_item("4", "modify", product=foreign)]).status_code == 201
 
 
-def test_a_plan_change_takes_effect_at_the_next_charge_period() -> None:
-    """Without a billing cycle of the account, the next period starts on the operator's next first
-    of the month (China Standard Time): 2026-11-30 16:30 UTC is already 1 December there."""
+def test_a_plan_change_takes_effect_from_the_operators_next_day() -> None:
+    """Bills prorate by days: a plan change completed on a day takes effect at the operator's next
+    midnight (China Standard Time; 2026-11-30 16:30 UTC is already 1 December there)."""
     import datetime as dt
 
     from tmf_api.apis.tmf637 import next_charge_period
 
     now = dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC)
-    assert next_charge_period(None, None, now) == dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC)  # type: ignore[arg-type]
-    assert next_charge_period(None, None, now - dt.timedelta(hours=1)) == dt.datetime(  # type: ignore[arg-type]
-        2026, 11, 30, 16, 0, tzinfo=dt.UTC
-    )
+    assert next_charge_period(now) == dt.datetime(2026, 12, 1, 16, 0, tzinfo=dt.UTC)
+    assert next_charge_period(now - dt.timedelta(hours=1)) == dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)
 
 
-def test_a_plan_change_follows_the_accounts_billing_cycle(api_client: CheckedClient) -> None:
-    """An account billed on the 15th (billingDateShift 14): its next charge period starts then."""
-    import datetime as dt
+def test_every_status_change_records_a_status_period(api_client: CheckedClient) -> None:
+    """Through the API (create, PATCH) and through orders (停机 / 复机, 拆机): billing reads them."""
+    from sid_model import Product
 
-    from tests.api.test_tmf678 import new_account
-    from tmf_api.apis.tmf637 import next_charge_period
+    catalog, account = _setup(api_client)
+    created = api_client.post(f"{V4}/product", json=product_v4("periods", status="active"))
+    assert created.status_code == 201, created.text
+    url = f"{V4}/product/{created.json()['id']}"
+    patched = api_client.patch(url, content=json.dumps({"status": "suspended"}), headers=MERGE)
+    assert patched.status_code == 200, patched.text
+    order = _completed(api_client, account, [_item("1", "add", catalog["plan"])])
+    line = {"@type": "ProductRef", "id": order["productOrderItem"][0]["product"]["id"]}
+    _completed(api_client, account, [_item("1", "modify", product=line | {"status": "suspended"})])
+    _completed(api_client, account, [_item("1", "delete", product=line)])
 
-    cycle = {
-        "@type": "BillingCycleSpecification",
-        "name": "月结账期（每月15日出账）",
-        "billingPeriod": "month",
-        "billingDateShift": 14,
-    }
-    account = new_account(api_client, cycle)
-    now = dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC)
-    with api_client.app.sessions() as session:
-        assert next_charge_period(session, account, now) == dt.datetime(2026, 12, 14, 16, 0, tzinfo=dt.UTC)
+    def periods(product_id: str) -> list[tuple[str | None, bool]]:
+        with api_client.app.sessions() as session:
+            product = session.scalars(select(Product).where(Product.id == product_id)).one()
+            spans = [(p.status, p.valid_from, p.valid_to) for p in product.status_periods]
+        # each period ends where the next starts; the last is open
+        assert all(a[2] == b[1] for a, b in itertools.pairwise(spans)), spans
+        return [(status, end is None) for status, _, end in spans]
+
+    assert periods(created.json()["id"]) == [("active", False), ("suspended", True)]
+    assert periods(line["id"]) == [("active", False), ("suspended", False), ("terminated", True)]

@@ -10,14 +10,15 @@ not fit it, is refused as an unknown offering is), `provision` when the order co
   the order and the item; a bundle's nested `add` items become child products, linked both ways
   by productRelationship (`bundles` / `bundledBy`);
 - `modify` with product.id changes that product: another offering is a plan change (套餐变更),
-  whose prices replace the old ones from the next charge period (the old prices end, the new start,
-  at the next start of the account's billing cycle, else of the operator's calendar month);
+  whose prices replace the old ones from the next charge day (the old prices end, the new start, at
+  the operator's next midnight, China Standard Time: bills prorate recurring charges by days);
   characteristics change at once; product.status `suspended`/`active` suspends and resumes it
   (停机/复机) along the lifecycle;
 - `delete` with product.id terminates it (`terminated`, terminationDate) and the products it bundles.
 
-Each change raises the TMF637 events of the documents (ProductCreateEvent, ProductStateChangeEvent,
-ProductAttributeValueChangeEvent) on TMF637's hub.
+Every status change, through the API or here, records a status period (billing charges suspended
+days at the offering's suspension price). Each change raises the TMF637 events of the documents
+(ProductCreateEvent, ProductStateChangeEvent, ProductAttributeValueChangeEvent) on TMF637's hub.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ from sid_model import (
     ProductPrice,
     ProductRelatedParty,
     ProductRelationship,
+    ProductStatusPeriod,
 )
-from tmf_api.apis.billing import OPERATOR_TIME, BillingError, held_account, price_amounts
+from tmf_api.apis.billing import price_amounts
+from tmf_api.apis.rating import OPERATOR_TIME
 from tmf_api.engine.document import JSON
 from tmf_api.engine.mapping import Lifecycle
-from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules
+from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import TMFError, bad_request
 from tmf_api.registry import lifecycles
 
@@ -73,9 +76,31 @@ def _prepare_product(service: ResourceService, session: Session, row: Any, body:
             f"status {shown(row.status)!r}: a product enters the inventory "
             f"{' or '.join(str(shown(s)) for s in states.initial)}"
         )
+    record_status(row, _aware(row.start_date) or utcnow())
 
 
-RULES = {"product": Rules(prepare=_prepare_product)}
+def _on_product_state_change(
+    service: ResourceService,
+    session: Session,
+    row: Any,
+    old_state: str | None,
+    changed: list[str],
+    ctx: RequestContext,
+) -> None:
+    record_status(row, utcnow())
+
+
+def record_status(product: Product, since: dt.datetime) -> None:
+    """The product's current status holds from `since`: the open period ends there."""
+    for period in product.status_periods:
+        if period.valid_to is None:
+            period.valid_to = since
+    product.status_periods.append(
+        ProductStatusPeriod(status=product.status, valid_from=since, position=len(product.status_periods))
+    )
+
+
+RULES = {"product": Rules(prepare=_prepare_product, on_state_change=_on_product_state_change)}
 
 
 # ---------------------------------------------------------------------------------- the order side
@@ -261,6 +286,7 @@ def _add(
         for n, party in enumerate(p for p in order.related_parties if (p.role or "").lower() == "customer")
     ]
     product.order_items = [_reference(item, order, order_href)]
+    record_status(product, now)
     session.add(product)
     if parent is not None:
         product.relationships.append(
@@ -335,22 +361,13 @@ def _characteristic(sent: Any, position: int) -> ProductCharacteristic:
     )
 
 
-def next_charge_period(session: Session, account_id: str | None, now: dt.datetime) -> dt.datetime:
-    """When a plan change takes effect: the next period start of the account's billing cycle
-    (TMF666), else the next first of the month in the operator's calendar (China Standard Time)."""
-    if account_id is not None:
-        try:
-            _, cycle = held_account(session, account_id, now)
-        except BillingError:
-            cycle = None
-        if cycle is not None:
-            return cycle.end
+def next_charge_period(now: dt.datetime) -> dt.datetime:
+    """When a plan change takes effect: the operator's next midnight (China Standard Time). Bills
+    prorate recurring charges by whole days, so a change completed on the 14th charges the old
+    plan up to the 14th and the new one from the 15th."""
     local = now.astimezone(OPERATOR_TIME)
-    month = local.month % 12 + 1
-    year = local.year + (1 if local.month == 12 else 0)
-    return local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(
-        dt.UTC
-    )
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    return midnight.astimezone(dt.UTC)
 
 
 def _aware(when: dt.datetime | None) -> dt.datetime | None:
@@ -373,7 +390,7 @@ def _modify(
     offering = item.product_offering_id
     if offering is not None and offering != product.product_offering_id:
         # 套餐变更: the new plan's prices from the next charge period; the old ones end there.
-        starts = next_charge_period(session, product.billing_account_id, now)
+        starts = next_charge_period(now)
         for price in product.prices:
             end = _aware(price.valid_to)
             if end is None or end > starts:
@@ -415,6 +432,7 @@ def _modify(
     wanted = _requested_status(item)
     if wanted is not None and wanted != product.status and lifecycle().can_move(product.status, wanted):
         product.status = wanted  # 停机 / 复机
+        record_status(product, now)
         events.report("stateChange", product, ["status"])
 
 
@@ -425,6 +443,7 @@ def _terminate(session: Session, product: Product, now: dt.datetime, events: _Ev
         return
     product.status = "terminated"
     product.termination_date = now
+    record_status(product, now)
     for price in product.prices:
         end = _aware(price.valid_to)
         if end is None or end > now:
