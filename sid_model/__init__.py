@@ -67,6 +67,7 @@ from sid_model.product_inventory import (
     ProductPrice,
     ProductRelatedParty,
     ProductRelationship,
+    ProductStatusPeriod,
 )
 from sid_model.product_order import (
     CancelProductOrder,
@@ -155,6 +156,7 @@ __all__ = [
     "ProductSpecificationBundled",
     "ProductSpecificationCharacteristic",
     "ProductSpecificationRelatedParty",
+    "ProductStatusPeriod",
     "ReceivedEvent",
     "Refund",
     "TroubleTicket",

@@ -12,7 +12,7 @@ import datetime as dt
 import decimal
 
 from sqlalchemy import Boolean, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sid_model.base import Base, Extensible, Identified, Positioned, Rendered, extension_gin_index
 from sid_model.common import Child, RelatedParty, children
@@ -54,6 +54,14 @@ class Product(Base, Identified, Extensible, Rendered):
     relationships: Mapped[list[ProductRelationship]] = children("ProductRelationship")
     related_parties: Mapped[list[ProductRelatedParty]] = children("ProductRelatedParty")
     order_items: Mapped[list[ProductOrderItemRef]] = children("ProductOrderItemRef")
+    # Not part of the documents: read by billing (suspended days at the suspension price), so
+    # loaded only when asked, and left to ON DELETE CASCADE when the product is deleted.
+    status_periods: Mapped[list[ProductStatusPeriod]] = relationship(
+        "ProductStatusPeriod",
+        cascade="all, delete-orphan",
+        order_by="ProductStatusPeriod.position",
+        passive_deletes=True,
+    )
 
 
 class ProductPrice(Child, Extensible, Positioned, owner=Product, key="product_pk", suffix="price"):
@@ -112,3 +120,12 @@ class ProductOrderItemRef(
     order_item_action: Mapped[str | None] = mapped_column(String(20))
     role: Mapped[str | None] = mapped_column(String(200))
     referred_type: Mapped[str | None] = mapped_column(String(100))
+
+
+class ProductStatusPeriod(Child, Positioned, owner=Product, key="product_pk", suffix="status_period"):
+    """One period of the product's status (active, suspended, terminated …): written by every
+    status change, through the API or by provisioning; the open one has no end."""
+
+    status: Mapped[str | None] = mapped_column(String(50))
+    valid_from: Mapped[dt.datetime | None] = mapped_column()
+    valid_to: Mapped[dt.datetime | None] = mapped_column()

@@ -239,18 +239,19 @@ TMF629_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "customer", "patch"): 6,
     ("v5", "customer", "delete"): 6,
 }
-# A product: its row and child collections (prices, characteristics, related parties); a read is
-# its rendered form.
+# A product: its row and child collections (prices, characteristics, related parties) and its
+# status period; a state change (the patch counted) ends the open period and starts one (a SELECT
+# of the periods, an UPDATE, an INSERT); a read is its rendered form.
 TMF637_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "product", "create"): 6,
+    ("v4", "product", "create"): 7,
     ("v4", "product", "retrieve"): 1,
     ("v4", "product", "list"): 1,
-    ("v4", "product", "patch"): 9,
+    ("v4", "product", "patch"): 12,
     ("v4", "product", "delete"): 11,
-    ("v5", "product", "create"): 6,
+    ("v5", "product", "create"): 7,
     ("v5", "product", "retrieve"): 1,
     ("v5", "product", "list"): 1,
-    ("v5", "product", "patch"): 9,
+    ("v5", "product", "patch"): 12,
     ("v5", "product", "delete"): 11,
 }
 # A payment of (part of) a bill of an account held here: the account's existence, the bill under its

@@ -143,8 +143,10 @@ class ApiRuntime:
         """What renders this version's documents (tmf_api.engine.rendered)."""
         return rendered.fingerprint(self.mapping.source, self.spec, self.peer_specs)
 
-    def notify(self, session: Session, change: Change) -> None:
-        change.api = self.mapping.api
+    def notify(self, session: Session, change: Change, api: str | None = None) -> None:
+        """Report a change to the listeners (the event outbox); `api` names another API whose
+        resource this API's rules changed (a completed order provisions TMF637 products)."""
+        change.api = api or self.mapping.api
         for listener in self.change_listeners:
             listener(session, change)
 
