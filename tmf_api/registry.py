@@ -241,6 +241,17 @@ def api_routes(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
     return found
 
 
+def demo_actions(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
+    """What the API's demo sections may `run` beside creating and patching records (its rules
+    module's DEMO_ACTIONS, optional): a name -> f(runtime, session, record, ctx) -> the document
+    made, e.g. TMF678's bill run of an earlier cycle."""
+    module = manifest(api, root).rules
+    if module is None:
+        return {}
+    found: dict[str, Any] = getattr(importlib.import_module(module), "DEMO_ACTIONS", {})
+    return found
+
+
 def reactions(api: str, root: Path = MAPPINGS_ROOT) -> dict[tuple[str, str, str], Any]:
     """What the API's rules module does on other APIs' changes (its REACTIONS, optional):
     (api, resource, change kind) -> f(session, change), run in the change's transaction (TMF654

@@ -42,18 +42,19 @@ def test_demo_data_of_every_manifest_links_across_apis(database_url: str) -> Non
         }
         assert loaded == expected
         bills = client.get("/tmf-api/customerBillManagement/v5/customerBill").json()
-        # TMF676's demo payments settle one bill in two parts; the disputed one is left sent.
-        assert {bill["state"] for bill in bills} == {"sent", "settled"}
+        # Two cycles billed from the inventory: 刘洋's bills (one paid at the counter, one in part),
+        # 赵磊's (sent; one disputed).
+        assert sorted(bill["state"] for bill in bills) == ["partiallyPaid", "sent", "sent", "settled"]
         tickets = client.get("/tmf-api/troubleTicket/v5/troubleTicket", params={"ticketType": "计费争议"})
         (dispute,) = tickets.json()
         (entity,) = dispute["relatedEntity"]
         assert entity["entity"]["id"] in {bill["id"] for bill in bills}
-        # The disputed bill charges the catalog's prices of what was ordered by offering id alone:
-        # the fixed line's monthly rental (25 CNY) and caller ID (6 CNY).
+        # The disputed bill: a month of the handset instalment (458 CNY) and the 5G line (128 CNY),
+        # rated from the products' prices.
         (disputed,) = [bill for bill in bills if bill["id"] == entity["entity"]["id"]]
         assert (disputed["amountDue"]["unit"], Decimal(str(disputed["amountDue"]["value"]))) == (
             "CNY",
-            Decimal(31),
+            Decimal(586),
         )
         assert disputed["state"] == "sent"
         cancel = client.get(f"{V5}/cancelProductOrder").json()

@@ -423,7 +423,7 @@ def _bodies(api: str, version: str, resource: str, client: CheckedClient) -> Cal
 
         def on_demand(marker: str) -> Any:
             account = new_account(client)
-            complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+            complete_order(client, account, [price("开户费", "oneTime", "169.00", excluded="159.43")])
             if v5:
                 ref = {"@type": "BillingAccountRef", "id": account}
                 return {"@type": "CustomerBillOnDemand", "name": marker, "billingAccount": ref}
@@ -459,7 +459,7 @@ def _existing(api: str, version: str, resource: str, client: CheckedClient) -> t
     marker = _marker()
     if resource in ("customerBill", "appliedCustomerBillingRate"):
         account = new_account(client)
-        complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+        complete_order(client, account, [price("开户费", "oneTime", "169.00", excluded="159.43")])
         if resource == "customerBill":
             run = bill_on_demand(client, f"{BILLS}/{version}", account)
             doc: dict[str, Any] = client.get(f"{url}/{run['customerBill']['id']}").json()

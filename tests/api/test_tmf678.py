@@ -116,7 +116,7 @@ class BillCase(QueryContract, PatchContract, LifecycleContract):
 
     def create(self, client: CheckedClient, marker: str | None = None) -> dict[str, Any]:
         account = new_account(client, name=marker or self.new_marker())
-        complete_order(client, account, [price("月租", "recurring", "169.00", excluded="159.43")])
+        complete_order(client, account, [price("开户费", "oneTime", "169.00", excluded="159.43")])
         run = bill_on_demand(client, self.base, account)
         bill: dict[str, Any] = client.get(f"{self.url}/{run['customerBill']['id']}").json()
         self.nested_filter = ("billingAccount.id", account)
@@ -242,7 +242,7 @@ class OnDemandCase(CreateContract, QueryContract):
     @pytest.fixture(autouse=True)
     def _account_with_charges(self, api_client: CheckedClient) -> None:
         self.account = new_account(api_client)
-        complete_order(api_client, self.account, [price("宽带月租", "recurring", "199.00", rate=9)])
+        complete_order(api_client, self.account, [price("宽带装机调测费", "oneTime", "199.00", rate=9)])
         self.nested_filter = ("billingAccount.id", self.account)
 
 
@@ -270,8 +270,10 @@ class TestCustomerBillOnDemandV5(OnDemandCase):
 
 
 def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: CheckedClient) -> None:
+    """A completed order's one-time prices are rated at once; its recurring price is the product's
+    (TMF637), which bill runs rate per period (tests/apis/test_billing.py)."""
     account = new_account(api_client)
-    complete_order(
+    done = complete_order(
         api_client,
         account,
         [
@@ -283,30 +285,35 @@ def test_completed_order_becomes_rates_and_a_bill_with_exact_sums(api_client: Ch
     rates = api_client.get(
         f"{V5}/appliedCustomerBillingRate", params={"billingAccount.id": account, "sort": "name"}
     ).json()
-    assert len(rates) == 3 and not any(r["isBilled"] for r in rates)
+    assert sorted(r["name"] for r in rates) == ["光猫押金", "号卡工本费"]
+    assert not any(r["isBilled"] for r in rates)
     by_name = {r["name"]: r for r in rates}
-    assert by_name["月租"]["appliedBillingRateType"] == "recurring" and by_name["月租"]["periodCoverage"]
+    assert all(r["appliedBillingRateType"] == "oneTime" for r in rates)
     assert Decimal(str(by_name["号卡工本费"]["taxExcludedAmount"]["value"])) == Decimal("9.43")
+    product = done["productOrderItem"][0]["product"]["id"]
+    assert by_name["号卡工本费"]["product"]["id"] == product
+    held = api_client.get(f"/tmf-api/productInventory/v5/product/{product}").json()
+    assert [(p["name"], p["priceType"]) for p in held["productPrice"] if p["priceType"] == "recurring"] == [
+        ("月租", "recurring")
+    ]
 
     run = bill_on_demand(api_client, V5, account)
     assert run["state"] == "done"
     bill = api_client.get(f"{V5}/customerBill/{run['customerBill']['id']}").json()
     assert run["customerBill"]["href"] == bill["href"]
-    total = Decimal("169.00") + Decimal("10.00") + Decimal("0.10")
+    total = Decimal("10.00") + Decimal("0.10")
     assert (
         Decimal(str(bill["taxIncludedAmount"]["value"])) == total == Decimal(str(bill["amountDue"]["value"]))
     )
-    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("159.43") + Decimal("9.43") + Decimal(
-        "0.10"
-    )
+    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("9.43") + Decimal("0.10")
     taxes = {Decimal(str(t["taxRate"])): Decimal(str(t["taxAmount"]["value"])) for t in bill["taxItem"]}
-    assert taxes == {Decimal(0): Decimal(0), Decimal(6): Decimal("10.14")}
+    assert taxes == {Decimal(0): Decimal(0), Decimal(6): Decimal("0.57")}
     assert (
         bill["billDocument"][0]["id"] and bill["state"] == "new" and bill["billingAccount"]["id"] == account
     )
 
     billed = api_client.get(f"{V4}/appliedCustomerBillingRate", params={"bill.id": bill["id"]}).json()
-    assert len(billed) == 3 and all(r["isBilled"] for r in billed)
+    assert len(billed) == 2 and all(r["isBilled"] for r in billed)
     again = bill_on_demand(api_client, V4, account)
     assert again["state"] == "terminatedWithError" and "no unbilled charges" in again["description"]
     assert "customerBill" not in again
@@ -317,7 +324,7 @@ def test_items_in_a_final_state_are_not_completed_nor_billed(api_client: Checked
     body = order_v5("partial items")
     body["billingAccount"] = {"@type": "BillingAccountRef", "id": account}
     item = body["productOrderItem"][0]
-    item["itemPrice"] = [price("月租", "recurring", "50.00")]
+    item["itemPrice"] = [price("开户费", "oneTime", "50.00")]
     body["productOrderItem"].append(
         item | {"id": "2", "state": "cancelled", "itemPrice": [price("取消的", "oneTime", "99.00")]}
     )
@@ -328,7 +335,7 @@ def test_items_in_a_final_state_are_not_completed_nor_billed(api_client: Checked
         ).json()
     assert [i["state"] for i in done["productOrderItem"]] == ["completed", "cancelled"]
     rates = api_client.get(f"{V5}/appliedCustomerBillingRate", params={"billingAccount.id": account}).json()
-    assert [r["name"] for r in rates] == ["月租"]
+    assert [r["name"] for r in rates] == ["开户费"]
 
 
 def test_bill_on_demand_without_anything_to_bill(api_client: CheckedClient) -> None:
@@ -375,7 +382,7 @@ def test_v5_bill_cycle_of_a_bill_can_be_changed_to_an_existing_one(
     api_client: CheckedClient, bill_cycles: list[str]
 ) -> None:
     account = new_account(api_client)
-    complete_order(api_client, account, [price("月租", "recurring", "29.00")])
+    complete_order(api_client, account, [price("开户费", "oneTime", "29.00")])
     bill = bill_on_demand(api_client, V5, account)["customerBill"]
     url = f"{V5}/customerBill/{bill['id']}"
     unknown = {"@type": "CustomerBill", "billCycle": {"@type": "BillCycleRef", "id": "BC-NOPE"}}
@@ -400,7 +407,7 @@ def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedCli
         "paymentDueDateOffset": 14,
     }
     account = new_account(api_client, monthly)
-    complete_order(api_client, account, [price("月租", "recurring", "169.00")])
+    complete_order(api_client, account, [price("开户费", "oneTime", "169.00")])
     bill = api_client.get(
         f"{V5}/customerBill/{bill_on_demand(api_client, V5, account)['customerBill']['id']}"
     )
@@ -418,7 +425,7 @@ def test_bill_of_a_held_account_follows_its_billing_cycle(api_client: CheckedCli
     assert dt.datetime.fromisoformat(bill_json["billingPeriod"]["startDateTime"]) <= start
     # An account without a billing cycle is billed on the default terms (due in 15 days).
     other = new_account(api_client)
-    complete_order(api_client, other, [price("月租", "recurring", "169.00")])
+    complete_order(api_client, other, [price("开户费", "oneTime", "169.00")])
     plain = api_client.get(f"{V5}/customerBill/{bill_on_demand(api_client, V5, other)['customerBill']['id']}")
     plain_json = plain.json()
     assert "nextBillDate" not in plain_json

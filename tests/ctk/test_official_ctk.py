@@ -34,12 +34,12 @@ def test_official_ctk(tmf_reference_dir: Path, database_url: str, tmp_path: Path
 
 
 def _produce_bills_through_the_apis(base: str) -> None:
-    """Orders completed over HTTP apply their prices; a bill run over HTTP gathers them."""
+    """Orders completed over HTTP apply their one-time prices; a bill run over HTTP gathers them
+    (recurring prices are the products', billed per cycle)."""
     orders = f"{base}/tmf-api/productOrderingManagement/v4/productOrder"
     price = {
-        "name": "月租",
-        "priceType": "recurring",
-        "recurringChargePeriod": "month",
+        "name": "开户费",
+        "priceType": "oneTime",
         "price": {"taxRate": 6, "taxIncludedAmount": {"unit": "CNY", "value": 169.0}},
     }
     accounts = f"{base}/tmf-api/accountManagement/v4/billingAccount"

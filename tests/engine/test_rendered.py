@@ -54,7 +54,7 @@ def test_every_form_is_what_its_row_renders_now_after_every_kind_of_write(api_cl
     cancel = {"productOrder": {"id": orders[1]["id"]}, "cancellationReason": "客户申请取消"}
     assert api_client.post(f"{V4}/cancelProductOrder", json=cancel).status_code == 201
     account = new_account(api_client)
-    complete_order(api_client, account, [price("5G套餐月费", "recurring", "128.00")])
+    complete_order(api_client, account, [price("5G号卡开户费", "oneTime", "128.00")])
     bill = bill_on_demand(api_client, BILLS_V4, account)["customerBill"]
     _patch(api_client, f"{BILLS_V4}/customerBill/{bill['id']}", {"state": "validated"})
     ticket = api_client.post(f"{TICKETS_V4}/troubleTicket", json=ticket_v4("forms")).json()

@@ -38,13 +38,6 @@ from tmf_api.apis.rating import (  # bill cycles start at the operator's midnigh
 )
 
 PAYMENT_TERM = dt.timedelta(days=15)
-# How long one recurring charge covers, by TMF recurringChargePeriod.
-PERIODS = {
-    "day": dt.timedelta(days=1),
-    "week": dt.timedelta(weeks=1),
-    "month": dt.timedelta(days=30),
-    "year": dt.timedelta(days=365),
-}
 
 # Months per cycle period, by TMF666 billingPeriod (or frequency, when no period is given).
 CYCLE_MONTHS = {
@@ -98,7 +91,8 @@ def _all_items(order: ProductOrder) -> Iterator[ProductOrderItem]:
 def apply_order_charges(
     session: Session, order: ProductOrder, now: dt.datetime
 ) -> list[AppliedCustomerBillingRate]:
-    """Turn each completed item's prices into unbilled rates against the order's billing account."""
+    """Turn each completed item's one-time prices into unbilled rates against the order's billing
+    account. Recurring prices are the products' (TMF637): bill runs rate them per period."""
     rates: list[AppliedCustomerBillingRate] = []
     for item in _all_items(order):
         if item.state != "completed":
@@ -115,14 +109,11 @@ def apply_order_charges(
             amounts = price_amounts(price.get("price") or {})
             if amounts is None:
                 continue
+            kind = price.get("priceType") or "oneTime"
+            if kind == "recurring":
+                continue
             currency, excluded, included, rate = amounts
             excluded, included = excluded * quantity, included * quantity
-            kind = price.get("priceType") or "oneTime"
-            period = (
-                PERIODS.get(str(price.get("recurringChargePeriod", "")).lower())
-                if kind == "recurring"
-                else None
-            )
             name = price.get("name") or kind
             if quantity != 1:
                 name = f"{name} × {quantity}"
@@ -141,8 +132,6 @@ def apply_order_charges(
                 tax_excluded_amount=excluded,
                 tax_included_amount=included,
                 tax_rate=rate,
-                period_start=now if period else None,
-                period_end=now + period if period else None,
                 product_order_id=order.id,
                 product_order_item_id=item.item_id,
                 at_type="AppliedCustomerBillingRate",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import Account, CustomerBill
 from tmf_api.apis import billing
+from tmf_api.apis.rating import OPERATOR_TIME
 from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
 
@@ -84,6 +85,25 @@ def run_bill_cycle(
     return runs
 
 
+def _demo_bill_run(
+    runtime: ApiRuntime, session: Session, record: dict[str, Any], ctx: RequestContext
+) -> tuple[dict[str, Any], ResourceService]:
+    """Demo data: the bill run of an earlier cycle for one account (`cycle`: months before the
+    current one, e.g. -1 for last month), as `tmf billing run` would have made it then."""
+    now = utcnow()
+    months = int(record["cycle"])
+    local = now.astimezone(OPERATOR_TIME)
+    month = local.year * 12 + local.month - 1 + months
+    cycle = f"{month // 12:04d}-{month % 12 + 1:02d}"
+    run = billing.run_cycle(session, record["account"], cycle, now, run_id=f"BR-{cycle}-DEMO")
+    if run.bill is None:
+        raise ValueError(f"demo data: the {cycle} bill run of {record['account']} billed nothing")
+    bills = runtime.services["customerBill"]
+    if not run.existing:
+        bills.runtime.notify(session, Change("create", bills.resource.path, run.bill, ctx=ctx))
+    return bills.document(run.bill, ctx), bills
+
+
 def _with_reason(description: str | None, reason: str) -> str:
     # CustomerBillOnDemand has no error attribute: the reason is appended to the description.
     return f"{description} — {reason}" if description else reason
@@ -96,6 +116,8 @@ def _after_bill_state_change(
     if bill.state == "sent" and bill.billing_account_id:
         settle_from_prepaid(service, session, bill.billing_account_id, ctx)
 
+
+DEMO_ACTIONS = {"billRun": _demo_bill_run}
 
 RULES = {
     "customerBillOnDemand": Rules(after_create=_run_bill_on_demand),

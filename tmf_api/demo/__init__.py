@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tmf_api.engine.patch import MERGE_PATCH
 from tmf_api.engine.query import parse_query
 from tmf_api.engine.resource import ApiRuntime, RequestContext, ResourceService
-from tmf_api.registry import manifests, read_yaml
+from tmf_api.registry import demo_actions, manifests, read_yaml
 
 _REFERENCE = re.compile(r"^\$\{([^.}]+)((?:\.[^.}]+)*)\}$")
 
@@ -31,6 +31,7 @@ class Section:
     resource: str
     patch: bool
     records: list[dict[str, Any]]
+    run: str | None = None  # an action of the API's rules module (registry.demo_actions)
 
 
 def demo_sections() -> list[Section]:
@@ -40,11 +41,13 @@ def demo_sections() -> list[Section]:
         if manifest.demo is None:
             continue
         for raw in read_yaml(manifest.data_file(manifest.demo)):
-            resource = raw.get("resource") or raw.get("patch")
+            resource = raw.get("resource") or raw.get("patch") or raw.get("run")
             # A section may write another API's records its own story needs (TMF654's prepaid
             # customers and their accounts, before their top-ups): `api` names that API.
             api = raw.get("api", manifest.api)
-            sections.append(Section(api, int(raw["stage"]), resource, "patch" in raw, list(raw["records"])))
+            records = list(raw["records"])
+            run = raw.get("run")
+            sections.append(Section(api, int(raw["stage"]), resource, "patch" in raw, records, run))
     return sorted(sections, key=lambda s: s.stage)
 
 
@@ -85,10 +88,18 @@ class _Loader:
         # A record that others name by a fixed id (an offering orders refer to) keeps that id.
         fixed_id = record.pop("x-demo-id", None)
         record = self.resolve(record)
-        service = self.service(section.api, section.resource)
-        if section.patch:
+        service: ResourceService
+        if section.run is not None:
+            # An action of the API's rules (a bill run of an earlier cycle): the document it made
+            # and the service that moves it along.
+            action = demo_actions(section.api)[section.run]
+            document, service = action(self.v5[section.api], self.session, record, self.ctx)
+            self.loaded[section.run] = self.loaded.get(section.run, 0) + 1
+        elif section.patch:
+            service = self.service(section.api, section.resource)
             document = service.retrieve(self.session, record["id"], parse_query(""), self.ctx)
         else:
+            service = self.service(section.api, section.resource)
             document = service.create(self.session, record, self.ctx, id_=fixed_id)
             self.loaded[section.resource] = self.loaded.get(section.resource, 0) + 1
         for state in states:
@@ -110,7 +121,7 @@ def load_demo_data(app: Any, base_url: str | None = None) -> dict[str, int]:
     with sessions.begin() as session:
         loader = _Loader(app.runtimes, session, RequestContext(base_url))
         for section in sections:
-            if section.patch:
+            if section.patch or section.run is not None:
                 continue
             entity = loader.service(section.api, section.resource).entity
             if session.scalar(select(func.count()).select_from(entity)):

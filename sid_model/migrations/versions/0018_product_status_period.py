@@ -2,7 +2,7 @@
 charge suspended days at the offering's suspension price
 
 Revision ID: 0018
-Revises: 0019
+Revises: 0017
 Create Date: 2026-12-01 21:42:55.702083
 """
 
@@ -16,7 +16,7 @@ from sid_model.base import UTCDateTime
 # After main's 0019 (merged into this branch), so that the branch has one head; the lead
 # re-chains the helpers' migrations at merge.
 revision = "0018"
-down_revision = "0019"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
