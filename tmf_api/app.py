@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import connexion
@@ -22,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
+from tmf_api import clock
 from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import (
     AllowIndex,
@@ -35,8 +37,17 @@ from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterV
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine import rendered
 from tmf_api.engine.events import PENDING_FLAG, EventHub
-from tmf_api.engine.resource import ApiRuntime
-from tmf_api.registry import ApiVersion, api_routes, api_versions, load_mapping, manifest, rules
+from tmf_api.engine.resource import ApiRuntime, Change
+from tmf_api.registry import (
+    ApiVersion,
+    api_routes,
+    api_versions,
+    load_mapping,
+    manifest,
+    manifests,
+    reactions,
+    rules,
+)
 from tmf_api.settings import Settings
 from tmf_api.specs import load_document
 
@@ -73,7 +84,25 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
     for runtime in runtimes:
         runtime.siblings = {r.mapping.version: r for r in runtimes if r.mapping.api == runtime.mapping.api}
         runtime.served = runtimes
+    # Rules reacting to another API's changes (a bucket for each billing account opened) run for
+    # every API of the registry, served here or not: the data they keep holds for any server.
+    reacting: dict[tuple[str, str, str], list[Callable[[Session, Change], None]]] = {}
+    for api in manifests():
+        for key, react in reactions(api).items():
+            reacting.setdefault(key, []).append(react)
+    if reacting:
+        for runtime in runtimes:
+            runtime.change_listeners.append(functools.partial(_react, reacting))
     return runtimes
+
+
+def _react(
+    reacting: dict[tuple[str, str, str], list[Callable[[Session, Change], None]]],
+    session: Session,
+    change: Change,
+) -> None:
+    for react in reacting.get((change.api, change.resource, change.kind), ()):
+        react(session, change)
 
 
 def _spec_route(spec: dict[str, Any]) -> ASGIApp:
@@ -170,15 +199,9 @@ def _on_unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return response
 
 
-def create_app(settings: Settings) -> Application:
-    # Connexion warns, for every PATCH declaring several media types, that it validates only the
-    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
-    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
-    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
-    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
-    # Connexion's validators log each refused body with the error, which quotes the value.
-    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+def build_core(settings: Settings) -> tuple[list[ApiRuntime], sessionmaker[Session], Dispatcher]:
+    """The APIs' runtimes, the sessions their writes go through and the event dispatcher: all a
+    server needs but HTTP, and what commands that change resources (`tmf billing run`) use."""
     engine = make_engine(settings.database_url, **settings.engine_options())
     runtimes = build_runtimes(settings)
     # Writes through these sessions keep the rendered forms of every version served here.
@@ -194,6 +217,19 @@ def create_app(settings: Settings) -> Application:
         if session.info.pop(PENDING_FLAG, False):
             dispatcher.wake()
 
+    return runtimes, sessions, dispatcher
+
+
+def create_app(settings: Settings) -> Application:
+    # Connexion warns, for every PATCH declaring several media types, that it validates only the
+    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
+    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
+    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
+    # Connexion's validators log each refused body with the error, which quotes the value.
+    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+    runtimes, sessions, dispatcher = build_core(settings)
     app = connexion.AsyncApp(
         __name__,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
@@ -205,6 +241,8 @@ def create_app(settings: Settings) -> Application:
     app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    if settings.adjustable_clock:
+        routes[clock.PATH] = clock.route
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
     with _documents_checked_by_the_suite():
         for runtime in runtimes:

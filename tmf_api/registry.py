@@ -239,3 +239,14 @@ def api_routes(api: str, root: Path = MAPPINGS_ROOT) -> dict[str, Any]:
         return {}
     found: dict[str, Any] = getattr(importlib.import_module(module), "ROUTES", {})
     return found
+
+
+def reactions(api: str, root: Path = MAPPINGS_ROOT) -> dict[tuple[str, str, str], Any]:
+    """What the API's rules module does on other APIs' changes (its REACTIONS, optional):
+    (api, resource, change kind) -> f(session, change), run in the change's transaction (TMF654
+    opens a bucket for each TMF666 billing account created)."""
+    module = manifest(api, root).rules
+    if module is None:
+        return {}
+    found: dict[tuple[str, str, str], Any] = getattr(importlib.import_module(module), "REACTIONS", {})
+    return found

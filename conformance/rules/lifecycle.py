@@ -60,9 +60,18 @@ def illegal(ctx: Context) -> None:
         ctx.check(
             isinstance(current, str), f"{resource.path} {doc.get('id')} has no {attribute}", f"a {attribute}"
         )
-        allowed = set(transitions.get(str(current), [])) | {str(current)}
-        candidates = [s for s in lifecycle.get("illegal", []) if s not in allowed]
-        candidates += sorted(every - allowed - set(candidates))
+        candidates = _illegal_targets(lifecycle, every, current)
+        # A new resource may be in a state every other one follows (a TMF654 reservation: confirmed,
+        # released or failed): the legal path leads to one from which a move is illegal.
+        walk = list(lifecycle.get("legal_path", [])) if resource.creatable else []
+        while not candidates and walk:
+            step = walk.pop(0)
+            ctx.expect_status(
+                _move(ctx, resource, doc["id"], step), 200, what=f"PATCH {resource.path} {attribute} → {step}"
+            )
+            current = step
+            candidates = _illegal_targets(lifecycle, every, current)
+        ctx.check(bool(candidates), f"no illegal move from {current}", "a state with an illegal move")
         target = candidates[0]
         exchange = _move(ctx, resource, doc["id"], target)
         ctx.check(
@@ -79,6 +88,13 @@ def illegal(ctx: Context) -> None:
             f"{attribute} still {current}",
             again,
         )
+
+
+def _illegal_targets(lifecycle: dict[str, Any], every: set[str], current: Any) -> list[str]:
+    """The states a move from `current` may not reach: the profile's preferred ones first."""
+    allowed = set(lifecycle["transitions"].get(str(current), [])) | {str(current)}
+    candidates = [s for s in lifecycle.get("illegal", []) if s not in allowed]
+    return candidates + sorted(every - allowed - set(candidates))
 
 
 REF = "{api} user guide (state diagram); TMF630 Part 1 'Response codes' (409 Conflict)"

@@ -41,17 +41,18 @@ def demo_sections() -> list[Section]:
             continue
         for raw in read_yaml(manifest.data_file(manifest.demo)):
             resource = raw.get("resource") or raw.get("patch")
-            sections.append(
-                Section(manifest.api, int(raw["stage"]), resource, "patch" in raw, list(raw["records"]))
-            )
+            # A section may write another API's records its own story needs (TMF654's prepaid
+            # customers and their accounts, before their top-ups): `api` names that API.
+            api = raw.get("api", manifest.api)
+            sections.append(Section(api, int(raw["stage"]), resource, "patch" in raw, list(raw["records"])))
     return sorted(sections, key=lambda s: s.stage)
 
 
 class _Loader:
     def __init__(self, runtimes: list[ApiRuntime], session: Session, ctx: RequestContext) -> None:
-        # v5 reads and writes every row whatever version wrote it; an API without v5 (TMF676) its own.
-        self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.version == "v5"}
-        self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.api not in self.v5} | self.v5
+        # v5 reads and writes every row whatever version wrote it; an API without v5 its only version.
+        self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.version == "v4"}
+        self.v5 |= {r.mapping.api: r for r in runtimes if r.mapping.version == "v5"}
         self.session = session
         self.ctx = ctx
         self.keys: dict[str, Any] = {}

@@ -79,12 +79,15 @@ def _hashable(value: Any) -> bool:
 
 @dataclass
 class CollectionAttribute:
-    """A JSON array held as child rows; `scalar` maps a plain string onto one child's attribute."""
+    """A JSON array held as child rows; `scalar` maps a plain string onto one child's attribute.
+    `always`: rendered as `[]` when there are no rows (an attribute the documents' readers, such as
+    an official kit, expect on every resource), instead of being left out."""
 
     name: str
     relationship: str
     node_name: str
     scalar: str | None = None
+    always: bool = False
     node: Node = field(init=False, repr=False)
 
 
@@ -372,7 +375,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
             collections[attr] = CollectionAttribute(
-                attr, target["collection"], target["node"], target.get("scalar")
+                attr, target["collection"], target["node"], target.get("scalar"), bool(target.get("always"))
             )
         else:
             raise ValueError(f"{where}: cannot read mapping target {target!r}")

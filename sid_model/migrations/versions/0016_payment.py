@@ -1,7 +1,7 @@
 """Customer Bill ABE payments (TMF676): payments, their items (the bills each settles) and refunds
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 21:10:00.000000
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.schema import SchemaItem
 from sid_model.base import UTCDateTime
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
