@@ -141,7 +141,7 @@ def _change_bill(
 def _prepare_payment(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
     _keep_empty(row, body, "totalAmount")
     if not _held_account(session, row.account_id):
-        # Received for an account held elsewhere (the official kit sends one): recorded as sent,
+        # Received for an account held elsewhere (the official kit sends one): recorded as given,
         # applied to nothing here.
         row.status = CAPTURED
         return
@@ -150,6 +150,7 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
     _same_currency(body, currency, "amount", "taxAmount")
     items = body.get("paymentItem") or []
     values: list[Decimal] = []
+    named_as: list[str] = []  # which amount of each item is its part of the payment
     for position, item in enumerate(items):
         where = f"paymentItem[{position}]"
         named = "totalAmount" if isinstance(item.get("totalAmount"), dict) else "amount"
@@ -168,6 +169,7 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
         if kind not in (BILL, ACCOUNT):
             raise bad_request(f"{where}.item.@referredType must be {BILL} or {ACCOUNT}, got {kind!r}")
         values.append(value)
+        named_as.append(named)
     if items and sum(values, ZERO) != total:
         raise bad_request(
             f"paymentItem amounts add up to {sum(values, ZERO)}, not to totalAmount.value {total}"
@@ -200,7 +202,7 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
             )
         if value > remaining[bill_id]:
             raise bad_request(
-                f"{where}.totalAmount.value {value} is above what remains of CustomerBill {bill_id} "
+                f"{where}.{named_as[position]}.value {value} is above what remains of CustomerBill {bill_id} "
                 f"({remaining[bill_id]})"
             )
         remaining[bill_id] -= value
