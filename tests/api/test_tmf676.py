@@ -66,7 +66,7 @@ def refund_v4(account: str, payment: str, total: str) -> dict[str, Any]:
 
 def sent_bill(client: CheckedClient, account: str, amount: str) -> str:
     """A bill of `amount` CNY for the account, sent to the customer (so that it can be paid)."""
-    complete_order(client, account, [price("月租", "recurring", amount)])
+    complete_order(client, account, [price("开户费", "oneTime", amount)])
     bill: str = bill_on_demand(client, BILLS, account)["customerBill"]["id"]
     for state in ("validated", "sent"):
         response = client.patch(f"{BILLS}/customerBill/{bill}", json={"state": state}, headers=MERGE)
