@@ -7,10 +7,7 @@ run exits 1 unless --allow-skips); the reports must exist and parse.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -19,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from conformance.profile import top_level
+from tests.conformance.tool import Done, run_command, run_conformance
 from tests.fixtures.reference import official_reference, reference_dir
-from tests.fixtures.server import REPO_ROOT, running_server
+from tests.fixtures.server import running_server
 from tmf_api.registry import api_version, api_versions
 
 # Every API version the registry serves, with its root path segment.
@@ -35,19 +33,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    official = reference_dir()
-    if official is not None:
-        env["TMF_REFERENCE_DIR"] = str(official)
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", "run", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _run(args: list[str]) -> Done:
+    """`tmf conformance run <args>`, in this process (tests/conformance/tool.py)."""
+    return run_conformance(["run", *args])
+
+
+def _run_command(args: list[str]) -> Done:
+    """`python -m conformance run <args>`, the command itself, in a new interpreter."""
+    return run_command(["run", *args])
 
 
 def _check_reports(folder: Path, api: str, version: str) -> dict[str, object]:
@@ -134,7 +127,7 @@ def test_an_empty_bill_server_is_not_conformant_unless_skips_are_allowed(tmp_pat
 
 def test_fuzzing_with_a_seed(server: str, tmp_path: Path) -> None:
     base = f"{server}/tmf-api/troubleTicket/v5"
-    done = _run(
+    done = _run_command(  # fuzzing: as the command (tests/conformance/tool.py)
         [
             "--base-url",
             base,
@@ -163,7 +156,7 @@ def test_fuzzing_with_a_seed(server: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_server_and_bad_arguments_exit_2(tmp_path: Path) -> None:
-    done = _run(
+    done = _run_command(
         [
             "--base-url",
             "http://127.0.0.1:9/tmf-api/troubleTicket/v4",
@@ -176,6 +169,7 @@ def test_unreachable_server_and_bad_arguments_exit_2(tmp_path: Path) -> None:
         ]
     )
     assert done.returncode == 2, done.stdout + done.stderr
+    # the other setup errors in this process: the command's exit code is main's (tests/conformance/tool.py)
     assert _run(["--api", "TMF621"]).returncode == 2
     missing = tmp_path / "nothing.yaml"
     done = _run(

@@ -7,21 +7,18 @@ seeded defect the tool must exit 1 and report the rule meant to catch that defec
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conformance.bad_server import DEFECT_VERSIONS, DEFECTS, FUZZ_DEFECTS, running_bad_server
+from tests.conformance.tool import run_command, run_conformance
 from tests.fixtures.reference import reference_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 API_PATH = "/tmf-api/productOrderingManagement"
 VERSIONS = ("v4", "v5")
-TIMEOUT = 120
 
 
 def _tool_missing() -> str | None:
@@ -45,7 +42,7 @@ def run_tool(
     if (missing := _tool_missing()) is not None:
         pytest.fail(missing, pytrace=False)
     command = [
-        sys.executable, "-m", "conformance", "run",
+        "run",
         "--base-url", base_url,
         "--api", "TMF622",
         "--version", version,
@@ -55,13 +52,9 @@ def run_tool(
     ]  # fmt: skip
     if only:
         command += ["--only", *only]
-    env = dict(os.environ)
-    if (official := reference_dir()) is not None:  # so the tool validates against the official documents
-        env["TMF_REFERENCE_DIR"] = str(official)
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
-    output = f"$ {' '.join(command)}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    # in this process, as `python -m conformance` runs it; a fuzzing run as the command (tool.py)
+    done = run_command(command) if fuzz_examples else run_conformance(command)
+    output = f"$ tmf conformance {' '.join(command)}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     path = report_dir / f"TMF622-{version}.json"
     report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     return done.returncode, report, output
