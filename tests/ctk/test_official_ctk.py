@@ -3,11 +3,6 @@
 Each kit runs against a server started on a clean database, as the kits require (their list
 assertions loop over every stored resource). A single failed assertion fails the test, and the
 test fails, not skips, when the kit or newman is missing.
-
-The kits run on SQLite only: they check the HTTP contract of each API (status codes, bodies,
-filters on a handful of resources), which the contract kits in tests/api (test_tmf6xx.py, through
-tests/api/contract.py) check on both stores; what differs between the stores is tested on both
-there and in tests/adapter. On PostgreSQL too, the kits took a further 79 s of the suite.
 """
 
 from __future__ import annotations
@@ -22,13 +17,6 @@ from tests.fixtures.server import running_server
 from tmf_api.registry import ApiVersion, api_versions
 
 pytestmark = pytest.mark.ctk
-
-
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite")])
-def db_kind(request: pytest.FixtureRequest) -> str:
-    """`database_url` on SQLite only (see the module's docstring)."""
-    kind: str = request.param
-    return kind
 
 
 KITS = [pytest.param(v, id=f"{v.api}-{v.version}") for v in api_versions() if v.kit is not None]
