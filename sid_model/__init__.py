@@ -38,6 +38,7 @@ from sid_model.party import (
     OrganizationIdentification,
     OrganizationRelatedParty,
 )
+from sid_model.payment import Payment, PaymentItem, Refund
 from sid_model.prepay_balance import AccumulatedBalance, BalanceAction, BalanceActionHistory, Bucket
 from sid_model.product_catalog import (
     Category,
@@ -58,6 +59,15 @@ from sid_model.product_catalog import (
     ProductSpecificationBundled,
     ProductSpecificationCharacteristic,
     ProductSpecificationRelatedParty,
+)
+from sid_model.product_inventory import (
+    Product,
+    ProductCharacteristic,
+    ProductOrderItemRef,
+    ProductPrice,
+    ProductRelatedParty,
+    ProductRelationship,
+    ProductStatusPeriod,
 )
 from sid_model.product_order import (
     CancelProductOrder,
@@ -119,9 +129,13 @@ __all__ = [
     "OrganizationContactMedium",
     "OrganizationIdentification",
     "OrganizationRelatedParty",
+    "Payment",
+    "PaymentItem",
+    "Product",
     "ProductCatalog",
     "ProductCatalogCategory",
     "ProductCatalogRelatedParty",
+    "ProductCharacteristic",
     "ProductOffering",
     "ProductOfferingBundled",
     "ProductOfferingCategory",
@@ -132,13 +146,19 @@ __all__ = [
     "ProductOrderChannel",
     "ProductOrderExternalIdentifier",
     "ProductOrderItem",
+    "ProductOrderItemRef",
     "ProductOrderNote",
     "ProductOrderRelatedParty",
+    "ProductPrice",
+    "ProductRelatedParty",
+    "ProductRelationship",
     "ProductSpecification",
     "ProductSpecificationBundled",
     "ProductSpecificationCharacteristic",
     "ProductSpecificationRelatedParty",
+    "ProductStatusPeriod",
     "ReceivedEvent",
+    "Refund",
     "TroubleTicket",
     "TroubleTicketExternalIdentifier",
     "TroubleTicketNote",

@@ -57,6 +57,9 @@ class CustomerBill(Base, Identified, Extensible, Rendered):
     remaining_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
     tax_excluded_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
     tax_included_amount: Mapped[decimal.Decimal | None] = mapped_column(Money)
+    # A cycle bill's account and period: one bill per account and period, however often a bill
+    # run repeats (tmf_api.apis.billing.run_cycle). Other bills have none.
+    cycle_key: Mapped[str | None] = mapped_column(String(400), unique=True)
 
     related_parties: Mapped[list[CustomerBillRelatedParty]] = children("CustomerBillRelatedParty")
 
@@ -91,6 +94,9 @@ class AppliedCustomerBillingRate(Base, Identified, Extensible, Rendered):
     # Where the charge comes from: the order item whose completion applied it.
     product_order_id: Mapped[str | None] = mapped_column(String(100), index=True)
     product_order_item_id: Mapped[str | None] = mapped_column(String(100))
+    # What a bill run rated (product, price, period): rated once however often a run repeats.
+    charge_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+    bill_run_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class CustomerBillOnDemand(Base, Identified, Extensible, Rendered):

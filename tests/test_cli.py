@@ -313,3 +313,56 @@ def test_access_log_lines_keep_the_path_but_not_the_query() -> None:
     finally:
         access.removeHandler(keep)
     assert records == ['127.0.0.1:5 - "GET /tmf-api/productOrderingManagement/v5/productOrder HTTP/1.1" 200']
+
+
+def test_billing_run_bills_each_account_of_a_cycle_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from sid_model import Account, CustomerBill, Product, ProductPrice
+    from tests.fixtures.migrated import migrate
+
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    started = dt.datetime(2026, 11, 14, 2, tzinfo=dt.UTC)  # 14 November, 10:00 in the operator's calendar
+    with Session(engine) as session, session.begin():
+        session.add(Account(id="BA-CLI", kind="billingAccount", name="王芳的账户", state="active"))
+        price = ProductPrice(
+            position=0,
+            name="5G畅享套餐 129元/月",
+            price_type="recurring",
+            recurring_charge_period="month",
+            currency="CNY",
+            tax_included_amount=Decimal("129.00"),
+            tax_excluded_amount=Decimal("121.70"),
+            tax_rate=Decimal("6"),
+            valid_from=started,
+        )
+        session.add(
+            Product(
+                id="PRD-CLI",
+                name="5G 手机号",
+                status="active",
+                start_date=started,
+                billing_account_id="BA-CLI",
+                prices=[price],
+            )
+        )
+    argv = ["billing", "run", "--cycle", "2026-11", "--database-url", url]
+    assert cli.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "BA-CLI  2026-11-01..2026-12-01  bill ZD" in first and "73.10 CNY" in first, first
+    assert "cycle 2026-11: 1 accounts, 1 new bills" in first
+    assert cli.main(argv) == 0
+    assert "already billed" in capsys.readouterr().out
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(CustomerBill)) == 1
+    engine.dispose()
+    assert cli.main(["billing", "run", "--cycle", "11/2026", "--database-url", url]) == 2
+    assert "is not a month (YYYY-MM)" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
+from tmf_api import clock
 from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import (
     AllowIndex,
@@ -82,6 +83,7 @@ def build_runtimes(settings: Settings) -> list[ApiRuntime]:
         runtimes.append(runtime)
     for runtime in runtimes:
         runtime.siblings = {r.mapping.version: r for r in runtimes if r.mapping.api == runtime.mapping.api}
+        runtime.served = runtimes
     # Rules reacting to another API's changes (a bucket for each billing account opened) run for
     # every API of the registry, served here or not: the data they keep holds for any server.
     reacting: dict[tuple[str, str, str], list[Callable[[Session, Change], None]]] = {}
@@ -197,15 +199,9 @@ def _on_unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return response
 
 
-def create_app(settings: Settings) -> Application:
-    # Connexion warns, for every PATCH declaring several media types, that it validates only the
-    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
-    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
-    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
-    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
-    # Connexion's validators log each refused body with the error, which quotes the value.
-    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+def build_core(settings: Settings) -> tuple[list[ApiRuntime], sessionmaker[Session], Dispatcher]:
+    """The APIs' runtimes, the sessions their writes go through and the event dispatcher: all a
+    server needs but HTTP, and what commands that change resources (`tmf billing run`) use."""
     engine = make_engine(settings.database_url, **settings.engine_options())
     runtimes = build_runtimes(settings)
     # Writes through these sessions keep the rendered forms of every version served here.
@@ -221,6 +217,19 @@ def create_app(settings: Settings) -> Application:
         if session.info.pop(PENDING_FLAG, False):
             dispatcher.wake()
 
+    return runtimes, sessions, dispatcher
+
+
+def create_app(settings: Settings) -> Application:
+    # Connexion warns, for every PATCH declaring several media types, that it validates only the
+    # first; we validate PATCH bodies ourselves (tmf_api.adapter.validation), so the warning is noise.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    # TMF attribute filters (`billingAccount.id=…`) are deliberately not declared in the documents;
+    # Connexion logs each one it cannot pass to the handler as an error. The engine reads them itself.
+    logging.getLogger("connexion.decorators.parameter").setLevel(logging.CRITICAL)
+    # Connexion's validators log each refused body with the error, which quotes the value.
+    logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
+    runtimes, sessions, dispatcher = build_core(settings)
     app = connexion.AsyncApp(
         __name__,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
@@ -232,6 +241,8 @@ def create_app(settings: Settings) -> Application:
     app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
     routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    if settings.adjustable_clock:
+        routes[clock.PATH] = clock.route
     prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
     with _documents_checked_by_the_suite():
         for runtime in runtimes:

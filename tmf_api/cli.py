@@ -27,6 +27,7 @@ SETTING = "setting:"  # argparse dest prefix of the options derived from Setting
 LEGACY_FLAGS = {"--no-dispatch": ("dispatch_events", False)}
 SERVE_GROUPS = (DATABASE, DELIVERY, SERVER)
 DISPATCH_GROUPS = (DATABASE, DELIVERY)
+BILLING_GROUPS = (DATABASE, SERVER)
 
 
 def add_settings(parser: argparse.ArgumentParser, groups: Sequence[str]) -> None:
@@ -97,6 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.public_url is None:
         # hrefs name the address served, with its real port, unless a public URL is configured.
         settings = dataclasses.replace(settings, public_url=listening_url(args.host, args.port))
+    if settings.adjustable_clock and settings.workers > 1:
+        # The clock's offset lives in the process: workers would each keep their own time.
+        print("tmf serve: --adjustable-clock serves one process only; drop --workers", file=sys.stderr)
+        return 2
     # Once, before any worker starts: workers never migrate or load data themselves.
     upgrade(settings.database_url)
     app = create_app(settings)
@@ -265,6 +270,37 @@ def cmd_db_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_billing_run(args: argparse.Namespace) -> int:
+    """The bill run of one cycle: every billing account held here, or those named."""
+    from sid_model.db import upgrade
+    from tmf_api.apis.billing import BillingError
+    from tmf_api.apis.rating import OPERATOR_TIME
+    from tmf_api.apis.tmf678 import run_bill_cycle
+    from tmf_api.app import build_core
+    from tmf_api.engine.resource import utcnow
+
+    settings = settings_from(args, BILLING_GROUPS)
+    upgrade(settings.database_url)
+    runtimes, sessions, _ = build_core(settings)
+    now = utcnow()
+    try:
+        runs = run_bill_cycle(runtimes, sessions, args.cycle, args.account or None, now)
+    except BillingError as error:
+        print(f"tmf billing run: {error}", file=sys.stderr)
+        return 2
+    for run in runs:
+        if run.bill is None:
+            outcome = "nothing to bill"
+        else:
+            made = "already billed" if run.existing else f"recurring charges rated: {len(run.rated)}"
+            outcome = f"bill {run.bill.bill_no} {run.bill.amount_due} {run.bill.currency} ({made})"
+        start, end = (when.astimezone(OPERATOR_TIME) for when in (run.period.start, run.period.end or now))
+        print(f"{run.account_id}  {start:%Y-%m-%d}..{end:%Y-%m-%d}  {outcome}")
+    new = sum(1 for run in runs if run.bill is not None and not run.existing)
+    print(f"cycle {args.cycle}: {len(runs)} accounts, {new} new bills")
+    return 0
+
+
 def cmd_conformance(args: argparse.Namespace) -> int:
     """Forward to the conformance suite (conformance/ depends on nothing in tmf_api)."""
     from conformance.cli import main as conformance_main
@@ -309,6 +345,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conformance.add_argument("conformance_args", nargs=argparse.REMAINDER)
     conformance.set_defaults(func=cmd_conformance)
+
+    billing = commands.add_parser("billing", help="bill runs")
+    billing_commands = billing.add_subparsers(dest="billing_command", required=True)
+    run = billing_commands.add_parser(
+        "run",
+        help="bill one cycle: rate recurring charges from the inventory, one bill per account and period",
+    )
+    run.add_argument("--cycle", required=True, help="the cycle's month, YYYY-MM")
+    run.add_argument("--account", action="append", help="a billing account id (repeatable; default: all)")
+    add_settings(run, BILLING_GROUPS)
+    run.set_defaults(func=cmd_billing_run)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)

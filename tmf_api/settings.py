@@ -186,6 +186,10 @@ class Settings:
         None,
         "directory whose files TMF620 import and export jobs may read and write; none: no files",
     )
+    # A test clock (tmf_api.clock): POST /clock moves the server's time forward. One process only.
+    adjustable_clock: bool = setting(
+        False, "serve /clock, whose POST moves the server's time forward (billing tests; one worker)"
+    )
     # Move acknowledged orders and tickets along by themselves (mappings/fulfilment.yaml).
     simulate_fulfilment: bool = setting(
         False, "move orders and tickets along by themselves (mappings/fulfilment.yaml); on with demo data"

@@ -478,3 +478,43 @@ def test_billing_cycle_periods_and_due_dates(
     cycle = Cycle(spec, dt.datetime.fromisoformat(now))
     assert (cycle.start, cycle.end) == (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
     assert cycle.payment_due == dt.datetime.fromisoformat(due_at)
+
+
+def test_a_bill_on_demand_is_the_bill_run_of_the_latest_ended_period(api_client: CheckedClient) -> None:
+    """A product in inventory since before last month: the bill on demand rates that month's
+    recurring charge once (whole, unrounded) and bills it; asked again, that period is billed
+    and nothing else is unbilled, so the request ends in error."""
+    account = new_account(api_client)
+    product = {
+        "@type": "Product",
+        "name": "5G手机号码 138 0000 0678",
+        "status": "active",
+        "startDate": "2026-01-05T02:00:00.000Z",
+        "billingAccount": {"@type": "BillingAccountRef", "id": account},
+        "productPrice": [
+            {
+                "@type": "ProductPrice",
+                "name": "5G畅享套餐 129元/月",
+                "priceType": "recurring",
+                "recurringChargePeriod": "month",
+                "price": {
+                    "@type": "Price",
+                    "taxRate": 6,
+                    "taxIncludedAmount": {"unit": "CNY", "value": 129.0},
+                    "dutyFreeAmount": {"unit": "CNY", "value": 121.7},
+                },
+            }
+        ],
+    }
+    created = api_client.post("/tmf-api/productInventory/v5/product", json=product)
+    assert created.status_code == 201, created.text
+    request = bill_on_demand(api_client, V5, account)
+    assert request["state"] == "done", request
+    bill = api_client.get(f"{V5}/customerBill/{request['customerBill']['id']}").json()
+    assert bill["amountDue"] == {"unit": "CNY", "value": 129.0}
+    assert bill["runType"] == "onCycle"
+    rates = api_client.get(f"{V5}/appliedCustomerBillingRate", params={"bill.id": bill["id"]}).json()
+    charged = [(r["product"]["id"], r["taxIncludedAmount"]["value"]) for r in rates]
+    assert charged == [(created.json()["id"], 129.0)]
+    again = bill_on_demand(api_client, V5, account)
+    assert again["state"] == "terminatedWithError" and "no unbilled charges" in again["description"]

@@ -10,10 +10,11 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sid_model import (
@@ -21,11 +22,21 @@ from sid_model import (
     AppliedCustomerBillingRate,
     BillingCycleSpecification,
     CustomerBill,
+    Product,
+    ProductOfferingPrice,
     ProductOrder,
     ProductOrderItem,
+    ProductPrice,
+)
+from tmf_api.apis.rating import (  # bill cycles start at the operator's midnights
+    CENT,
+    OPERATOR_TIME,
+    ProductUsage,
+    RecurringPrice,
+    Span,
+    rate,
 )
 
-CENT = Decimal("0.01")
 PAYMENT_TERM = dt.timedelta(days=15)
 # How long one recurring charge covers, by TMF recurringChargePeriod.
 PERIODS = {
@@ -35,9 +46,6 @@ PERIODS = {
     "year": dt.timedelta(days=365),
 }
 
-
-# The operator's calendar (China Standard Time, no daylight saving): bill cycles start at its midnights.
-OPERATOR_TIME = dt.timezone(dt.timedelta(hours=8))
 # Months per cycle period, by TMF666 billingPeriod (or frequency, when no period is given).
 CYCLE_MONTHS = {
     "month": 1,
@@ -217,20 +225,25 @@ def held_account(session: Session, account_id: str, now: dt.datetime) -> tuple[s
 
 
 def bill_account(
-    session: Session, account_id: str, now: dt.datetime, *, run_type: str = "offCycle"
+    session: Session,
+    account_id: str,
+    now: dt.datetime,
+    *,
+    run_type: str = "offCycle",
+    until: dt.datetime | None = None,
+    period: Span | None = None,
 ) -> CustomerBill:
-    """Gather the account's unbilled rates into a new bill; BillingError when there is nothing to bill."""
-    rates = list(
-        session.scalars(
-            select(AppliedCustomerBillingRate)
-            .where(
-                AppliedCustomerBillingRate.billing_account_id == account_id,
-                AppliedCustomerBillingRate.is_billed.is_(False),
-            )
-            .order_by(AppliedCustomerBillingRate.pk)
-            .with_for_update()
-        )
+    """Gather the account's unbilled rates (those of periods or days before `until`, when given)
+    into a new bill for `period` (by default: from the oldest rate to now); BillingError when
+    there is nothing to bill."""
+    unbilled = select(AppliedCustomerBillingRate).where(
+        AppliedCustomerBillingRate.billing_account_id == account_id,
+        AppliedCustomerBillingRate.is_billed.is_(False),
     )
+    if until is not None:
+        since = func.coalesce(AppliedCustomerBillingRate.period_start, AppliedCustomerBillingRate.date)
+        unbilled = unbilled.where(since < until)
+    rates = list(session.scalars(unbilled.order_by(AppliedCustomerBillingRate.pk).with_for_update()))
     if not rates:
         raise BillingError(f"billing account {account_id} has no unbilled charges")
     currencies = {r.currency for r in rates}
@@ -249,10 +262,13 @@ def bill_account(
     # A billing account held here bills on its cycle; any other one on the default terms.
     account_name, cycle = held_account(session, account_id, now)
     period_start = min((r.date for r in rates if r.date), default=now)
+    period_end = now
     due, next_bill = now + PAYMENT_TERM, None
     if cycle is not None:
         period_start = min(period_start, cycle.start)
         due, next_bill = cycle.payment_due or due, cycle.end
+    if period is not None and period.end is not None:
+        period_start, period_end = period.start, period.end
     bill_id = str(uuid.uuid4())
     bill_no = f"ZD{now:%Y%m%d}-{bill_id[:8].upper()}"
     bill = CustomerBill(
@@ -266,7 +282,7 @@ def bill_account(
         payment_due_date=due,
         next_bill_date=next_bill,
         billing_period_start=period_start,
-        billing_period_end=now,
+        billing_period_end=period_end,
         billing_account_id=account_id,
         billing_account_name=account_name,
         currency=currency,
@@ -303,3 +319,257 @@ def bill_account(
         r.bill_id = bill.id
     session.flush()
     return bill
+
+
+# -- bill runs: recurring charges from the inventory, one bill per account and period ------------
+
+MONTHLY = {"month", "monthly"}
+
+
+def period_at(session: Session, account_id: str, at: dt.datetime) -> Span:
+    """The billing period of `account_id` that holds `at`: a period of the account's billing cycle
+    (TMF666), or the calendar month of the operator's calendar when the account names none."""
+    spec = session.execute(
+        select(BillingCycleSpecification)
+        .join(Account, Account.billing_cycle_specification_id == BillingCycleSpecification.id)
+        .where(Account.id == account_id, Account.kind == "billingAccount")
+    ).scalar_one_or_none()
+    if spec is None:
+        local = at.astimezone(OPERATOR_TIME)
+        first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return Span(first.astimezone(dt.UTC), _add_months(first, 1).astimezone(dt.UTC))
+    try:
+        period = Cycle(spec, at)
+    except ValueError as error:
+        raise BillingError(str(error)) from None
+    return Span(period.start, period.end)
+
+
+def cycle_period(session: Session, account_id: str, cycle: str) -> Span:
+    """The billing period of `account_id` that cycle `YYYY-MM` names: the one holding the month's
+    first day, shifted by the cycle's `billingDateShift`."""
+    try:
+        year, month = (int(part) for part in cycle.split("-"))
+        first = dt.datetime(year, month, 1, tzinfo=OPERATOR_TIME)
+    except ValueError:
+        raise BillingError(f"cycle {cycle!r} is not a month (YYYY-MM)") from None
+    shift = session.scalar(
+        select(BillingCycleSpecification.billing_date_shift)
+        .join(Account, Account.billing_cycle_specification_id == BillingCycleSpecification.id)
+        .where(Account.id == account_id, Account.kind == "billingAccount")
+    )
+    return period_at(session, account_id, (first + dt.timedelta(days=shift or 0)).astimezone(dt.UTC))
+
+
+def last_ended_period(session: Session, account_id: str, now: dt.datetime) -> Span:
+    """The account's latest billing period that has ended by `now`."""
+    current = period_at(session, account_id, now)
+    return period_at(session, account_id, current.start - dt.timedelta(microseconds=1))
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; every stored instant is UTC.
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
+
+
+def _statuses(product: Product) -> list[tuple[str, Span]]:
+    """The product's status over time: from its recorded status periods where it has them, else
+    active from its start to its termination (terminated after it)."""
+    periods = getattr(product, "status_periods", None)
+    if periods:
+        return [
+            (
+                p.status,
+                Span(_aware(p.valid_from) or dt.datetime.min.replace(tzinfo=dt.UTC), _aware(p.valid_to)),
+            )
+            for p in periods
+        ]
+    start = _aware(product.start_date or product.creation_date)
+    if start is None:
+        return []
+    end = _aware(product.termination_date)
+    spans = [
+        (product.status if end is None and product.status == "suspended" else "active", Span(start, end))
+    ]
+    if end is not None:
+        spans.append(("terminated", Span(end)))
+    return spans
+
+
+def _instalments(session: Session, price: ProductPrice) -> int | None:
+    """The instalment count of a price whose offering price (this catalog's) runs for a term."""
+    if not price.product_offering_price_id:
+        return None
+    pop = session.scalars(
+        select(ProductOfferingPrice).where(ProductOfferingPrice.id == price.product_offering_price_id)
+    ).first()
+    for term in ((pop.extension or {}).get("productOfferingTerm") or []) if pop is not None else []:
+        duration = (term or {}).get("duration") or {}
+        if str(duration.get("units", "")).lower() in MONTHLY and isinstance(duration.get("amount"), int):
+            return int(duration["amount"])
+    return None
+
+
+def _price_key(product: Product, price: ProductPrice) -> str:
+    # Stable across rewrites of the product's price rows: what it prices and since when.
+    since = _aware(price.valid_from)
+    return f"{price.product_offering_price_id or price.name}@{since.isoformat() if since else '-'}"
+
+
+def usage_of(session: Session, product: Product) -> ProductUsage:
+    """What rating needs of a product: its status spans and its monthly recurring prices."""
+    start = _aware(product.start_date or product.creation_date) or dt.datetime.min.replace(tzinfo=dt.UTC)
+    prices = []
+    for price in product.prices:
+        if (price.price_type or "") != "recurring" or str(
+            price.recurring_charge_period or "month"
+        ).lower() not in MONTHLY:
+            continue
+        amounts = price_amounts(
+            {
+                "taxIncludedAmount": {"unit": price.currency, "value": price.tax_included_amount},
+                "dutyFreeAmount": {"unit": price.currency, "value": price.tax_excluded_amount},
+                "taxRate": price.tax_rate or 0,
+            }
+        )
+        if amounts is None:
+            continue
+        currency, excluded, included, rate_ = amounts
+        prices.append(
+            RecurringPrice(
+                id=_price_key(product, price),
+                name=price.name or price.product_offering_price_name or "recurring",
+                currency=currency,
+                tax_included=included,
+                tax_excluded=excluded,
+                tax_rate=rate_,
+                valid=Span(_aware(price.valid_from) or start, _aware(price.valid_to)),
+                instalments=_instalments(session, price),
+            )
+        )
+    return ProductUsage(
+        id=product.id, name=product.name or product.id, statuses=_statuses(product), prices=prices
+    )
+
+
+def _charged_instalments(session: Session, product_id: str) -> dict[str, int]:
+    keys = session.scalars(
+        select(AppliedCustomerBillingRate.charge_key).where(
+            AppliedCustomerBillingRate.product_id == product_id,
+            AppliedCustomerBillingRate.charge_key.is_not(None),
+        )
+    )
+    counted: dict[str, int] = defaultdict(int)
+    for key in keys:
+        counted[str(key).split("|")[1]] += 1
+    return counted
+
+
+@dataclass
+class BillRun:
+    """What one bill run did for one account and period."""
+
+    id: str
+    account_id: str
+    period: Span
+    rated: list[AppliedCustomerBillingRate]
+    bill: CustomerBill | None
+    existing: bool  # the period's bill was made by an earlier run (nothing was rated again)
+
+
+def rate_period(
+    session: Session, account_id: str, period: Span, now: dt.datetime, run_id: str
+) -> list[AppliedCustomerBillingRate]:
+    """Rate the recurring charges of the account's products for `period`, each (product, price,
+    period) once: a charge an earlier run made is found by its key and not made again."""
+    assert period.end is not None
+    products = session.scalars(
+        select(Product).where(Product.billing_account_id == account_id).order_by(Product.pk)
+    ).all()
+    rates: list[AppliedCustomerBillingRate] = []
+    for product in products:
+        usage = usage_of(session, product)
+        for charge in rate(usage, period, _charged_instalments(session, product.id)):
+            key = f"{product.id}|{charge.price.id}|{period.start.isoformat()}"
+            if session.scalar(
+                select(AppliedCustomerBillingRate.pk).where(AppliedCustomerBillingRate.charge_key == key)
+            ):
+                continue
+            name = charge.price.name
+            if charge.prorated:
+                name = f"{name}（{charge.days}/{charge.period_days}天）"
+            applied = AppliedCustomerBillingRate(
+                id=str(uuid.uuid4()),
+                name=name,
+                description=f"{usage.name} · {name}",
+                rate_type="recurring",
+                date=now,
+                is_billed=False,
+                billing_account_id=account_id,
+                product_id=product.id,
+                product_name=product.name,
+                currency=charge.price.currency,
+                tax_excluded_amount=charge.tax_excluded,
+                tax_included_amount=charge.tax_included,
+                tax_rate=charge.price.tax_rate,
+                period_start=period.start,
+                period_end=period.end,
+                charge_key=key,
+                bill_run_id=run_id,
+                at_type="AppliedCustomerBillingRate",
+                extension={
+                    "appliedTax": [
+                        {
+                            "taxCategory": "VAT",
+                            "taxRate": float(charge.price.tax_rate),
+                            "taxAmount": {
+                                "unit": charge.price.currency,
+                                "value": float(charge.tax_included - charge.tax_excluded),
+                            },
+                        }
+                    ],
+                    "characteristic": [
+                        {"name": "billRun", "valueType": "string", "value": run_id},
+                        {"name": "chargedDays", "valueType": "integer", "value": charge.days},
+                        {"name": "periodDays", "valueType": "integer", "value": charge.period_days},
+                    ],
+                },
+            )
+            session.add(applied)
+            rates.append(applied)
+    session.flush()
+    return rates
+
+
+def run_cycle(
+    session: Session, account_id: str, cycle: str, now: dt.datetime, *, run_id: str | None = None
+) -> BillRun:
+    """One bill run for one account and cycle (`YYYY-MM`), see `run_period`."""
+    run_id = run_id or f"BR-{cycle}-{uuid.uuid4().hex[:8].upper()}"
+    return run_period(session, account_id, cycle_period(session, account_id, cycle), now, run_id=run_id)
+
+
+def cycle_key(account_id: str, period: Span) -> str:
+    return f"{account_id}|{period.start.isoformat()}"
+
+
+def run_period(
+    session: Session, account_id: str, period: Span, now: dt.datetime, *, run_id: str | None = None
+) -> BillRun:
+    """One bill run for one account and period: the period's recurring charges rated (once), then
+    the account's unbilled charges up to the period's end gathered into the period's one bill.
+    Repeating a run finds the bill the first one made and changes nothing."""
+    run_id = run_id or f"BR-{uuid.uuid4().hex[:12].upper()}"
+    assert period.end is not None
+    key = cycle_key(account_id, period)
+    made = session.scalars(select(CustomerBill).where(CustomerBill.cycle_key == key)).first()
+    if made is not None:
+        return BillRun(run_id, account_id, period, [], made, existing=True)
+    rated = rate_period(session, account_id, period, now, run_id)
+    try:
+        bill = bill_account(session, account_id, now, run_type="onCycle", until=period.end, period=period)
+    except BillingError:
+        return BillRun(run_id, account_id, period, rated, None, existing=False)
+    bill.cycle_key = key
+    session.flush()
+    return BillRun(run_id, account_id, period, rated, bill, existing=False)

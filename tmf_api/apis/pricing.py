@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from sid_model import ProductOffering, ProductOfferingPrice, ProductOrderItem, ProductSpecification
-from tmf_api.apis.billing import CENT, price_amounts
+from tmf_api.apis.billing import price_amounts
+from tmf_api.apis.rating import CENT
 from tmf_api.apis.tmf620 import offering_prices
 from tmf_api.errors import TMFError, bad_request
 from tmf_api.registry import lifecycles

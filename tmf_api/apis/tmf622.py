@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sid_model import ProductOrder, ProductOrderNote
-from tmf_api.apis import billing, pricing
+from tmf_api.apis import billing, pricing, tmf637
 from tmf_api.engine.document import JSON
 from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import bad_request
@@ -18,6 +18,8 @@ from tmf_api.errors import bad_request
 def _prepare_order(service: ResourceService, session: Session, row: Any, body: JSON) -> None:
     # Items naming an offering of this catalog are checked against it and priced from it.
     pricing.price_order(session, row.items, utcnow(), service.runtime.mapping.version)
+    # Items changing or ending a product of the inventory must name one it holds and fit it.
+    tmf637.check_order_items(session, row.items)
     # v5 lets the client hold a new order in `draft` until it releases it (TMF622 v5 user guide).
     requested = body.get("requestedInitialState")
     if requested is None or service.runtime.mapping.version == "v4":
@@ -43,6 +45,7 @@ def _patch_order(
     }
     items = [item for item in row.items if item.item_id in touched]
     pricing.price_order(session, items, utcnow(), service.runtime.mapping.version)
+    tmf637.check_order_items(session, items)
 
 
 def _process_cancellation(
@@ -120,6 +123,8 @@ def _on_order_state_change(
             item.state = "completed"
         stack.extend(item.children)
     order.completion_date = order.completion_date or utcnow()
+    # The inventory first: the items then name the products they made, and so do their charges.
+    tmf637.provision(service, session, order, utcnow(), ctx)
     billing.apply_order_charges(session, order, utcnow())
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sid_model import BalanceAction, Bucket
 from tmf_api.apis import prepay
 from tmf_api.apis.prepay import BalanceError
+from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.document import build
 from tmf_api.engine.resource import RequestContext, ResourceService, Rules, relative_hrefs, utcnow
 from tmf_api.errors import TMFError, bad_request
@@ -164,6 +165,9 @@ def _apply(service: ResourceService, session: Session, row: Any, ctx: RequestCon
     row.confirmation_date = utcnow()
     service.move(session, row, "completed", ctx)
     _record(service, row, bucket, ctx, amount, "applied", session)
+    if amount > 0 and bucket.party_account_id:
+        # Money put into an account with bills due settles them as far as it goes (postpaid).
+        settle_from_prepaid(service, session, bucket.party_account_id, ctx)
 
 
 def _check_topup(session: Session, row: BalanceAction) -> None:

@@ -50,8 +50,7 @@ def demo_sections() -> list[Section]:
 
 class _Loader:
     def __init__(self, runtimes: list[ApiRuntime], session: Session, ctx: RequestContext) -> None:
-        # v5 reads and writes every row whatever version wrote it; an API without v5 (TMF654) its
-        # only version.
+        # v5 reads and writes every row whatever version wrote it; an API without v5 its only version.
         self.v5 = {r.mapping.api: r for r in runtimes if r.mapping.version == "v4"}
         self.v5 |= {r.mapping.api: r for r in runtimes if r.mapping.version == "v5"}
         self.session = session

@@ -91,6 +91,8 @@ def render(node: Node, row: Base, href: str | None = None) -> JSON:
     for name, coll in node.collections.items():
         children = getattr(row, coll.relationship)
         if not children:
+            if coll.always and not coll.scalar:
+                doc[name] = []
             continue
         if coll.scalar:
             scalar = coll.node.column_for(coll.scalar)

@@ -79,12 +79,15 @@ def _hashable(value: Any) -> bool:
 
 @dataclass
 class CollectionAttribute:
-    """A JSON array held as child rows; `scalar` maps a plain string onto one child's attribute."""
+    """A JSON array held as child rows; `scalar` maps a plain string onto one child's attribute.
+    `always`: rendered as `[]` when there are no rows (an attribute the documents' readers, such as
+    an official kit, expect on every resource), instead of being left out."""
 
     name: str
     relationship: str
     node_name: str
     scalar: str | None = None
+    always: bool = False
     node: Node = field(init=False, repr=False)
 
 
@@ -372,7 +375,7 @@ def _load_node(name: str, raw: dict[str, Any]) -> Node:
             if target["collection"] not in mapper.relationships:
                 raise ValueError(f"{where}: {entity.__name__} has no relationship {target['collection']!r}")
             collections[attr] = CollectionAttribute(
-                attr, target["collection"], target["node"], target.get("scalar")
+                attr, target["collection"], target["node"], target.get("scalar"), bool(target.get("always"))
             )
         else:
             raise ValueError(f"{where}: cannot read mapping target {target!r}")
@@ -517,8 +520,12 @@ class Lifecycle:
         self.initial: list[str] = list(spec.get("initial", []))
         self.final: list[str] = list(spec.get("final", []))
         self.transitions: dict[str, list[str]] = {k: list(v) for k, v in spec["transitions"].items()}
+        # Moves only the server's own rules make, never a PATCH (a refund reopens a settled bill).
+        self.server_transitions: dict[str, list[str]] = {
+            k: list(v) for k, v in (spec.get("server_transitions") or {}).items()
+        }
         self.groups: dict[str, list[str]] = {
-            k: list(v) for k, v in spec.items() if k not in {"attribute", "initial", "final", "transitions"}
+            k: list(v) for k, v in spec.items() if k not in _LIFECYCLE_KEYS
         }
 
     def allowed(self, current: str | None) -> list[str]:
@@ -526,6 +533,13 @@ class Lifecycle:
 
     def can_move(self, current: str | None, target: str) -> bool:
         return target in self.allowed(current)
+
+    def server_can_move(self, current: str | None, target: str) -> bool:
+        """A move the server may make: a client's, or one of `server_transitions`."""
+        return self.can_move(current, target) or target in self.server_transitions.get(current or "", [])
+
+
+_LIFECYCLE_KEYS = frozenset({"attribute", "initial", "final", "transitions", "server_transitions"})
 
 
 def convert_scalar(value: Any, python_type: type, where: str) -> Any:

@@ -16,10 +16,12 @@ from functools import cached_property
 from typing import Any
 
 from jsonschema import Draft4Validator
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
 
 from sid_model.base import Base
+from tmf_api import clock
 from tmf_api.engine import patch as patching
 from tmf_api.engine import rendered
 from tmf_api.engine.document import JSON, build, copy_json, dump_json, render
@@ -32,7 +34,8 @@ from tmf_api.settings import Settings
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, by the server's clock (tmf_api.clock: the system's unless a test clock moved it)."""
+    return clock.now()
 
 
 # A check of the current representation (read under the row lock) before a change, raising a
@@ -69,6 +72,12 @@ class Rules:
     # before_delete(service, session, row): may refuse the deletion with a TMFError (a balance
     # reservation still holding value).
     before_delete: Callable[[ResourceService, Session, Any], None] | None = None
+    # after_state_change(service, session, row, old_state, ctx): after a legal PATCH of the state
+    # and its event, for consequences that are changes of their own with their own events (a bill
+    # sent is settled from prepaid money: its payment's and the bill's next move's events follow).
+    after_state_change: Callable[[ResourceService, Session, Any, str | None, RequestContext], None] | None = (
+        None
+    )
 
 
 @dataclass
@@ -113,6 +122,17 @@ class ApiRuntime:
             lifecycle = mapping.lifecycles[resource.lifecycle] if resource.lifecycle else None
             self.services[path] = ResourceService(self, resource, lifecycle)
         self.change_listeners: list[Callable[[Session, Change], None]] = []
+        # Every runtime the application serves (set by the app factory): rules that change another
+        # API's resources (a TMF676 payment settling a TMF678 bill) go through its services.
+        self.served: list[ApiRuntime] = [self]
+
+    def service_of(self, api: str, resource: str) -> ResourceService | None:
+        """The service of `resource` of `api` in the application, if it serves that API: a change
+        made through it keeps that API's rules, events and rendered forms."""
+        for runtime in self.served:
+            if runtime.mapping.api == api and resource in runtime.services:
+                return runtime.services[resource]
+        return None
 
     @property
     def base_path(self) -> str:
@@ -123,8 +143,10 @@ class ApiRuntime:
         """What renders this version's documents (tmf_api.engine.rendered)."""
         return rendered.fingerprint(self.mapping.source, self.spec, self.peer_specs)
 
-    def notify(self, session: Session, change: Change) -> None:
-        change.api = self.mapping.api
+    def notify(self, session: Session, change: Change, api: str | None = None) -> None:
+        """Report a change to the listeners (the event outbox); `api` names another API whose
+        resource this API's rules changed (a completed order provisions TMF637 products)."""
+        change.api = api or self.mapping.api
         for listener in self.change_listeners:
             listener(session, change)
 
@@ -412,21 +434,19 @@ class ResourceService:
         compiler = self.compiler(session)
         where = compiler.where(query.conditions)
         order = compiler.order_by(query.sort)
-        count_stmt = self.scoped(select(func.count()).select_from(self.entity))
+        count_stmt = self.scoped(select(func.count().label("total")).select_from(self.entity))
         stmt = self.scoped(select(self.entity))
         if where is not None:
             count_stmt = count_stmt.where(where)
             stmt = stmt.where(where)
-        total = session.scalar(count_stmt) or 0
-        # The primary key breaks ties so that pages never overlap or skip.
-        order = [*order, self.entity.pk]
         form = self._rendered_column
         if form is None:
-            rows = session.scalars(stmt.order_by(*order).offset(query.offset).limit(limit)).all()
+            total = session.scalar(count_stmt) or 0
+            # The primary key breaks ties so that pages never overlap or skip.
+            ordered = stmt.order_by(*order, self.entity.pk)
+            rows = session.scalars(ordered.offset(query.offset).limit(limit)).all()
             return [self.project(self.document(row, ctx), query.fields) for row in rows], total
-        # The page's rendered forms; rows without a current one are loaded and rendered.
-        page = stmt.with_only_columns(self.entity.pk, form).order_by(*order).offset(query.offset).limit(limit)
-        found = session.execute(page).all()
+        total, found = self._counted_page(session, count_stmt, stmt, order, query.offset, limit, form)
         texts = [rendered.read_text(self, text, ctx.base_url) for _, text in found]
         missing = [pk for (pk, _), text in zip(found, texts, strict=True) if text is None]
         loaded = {}
@@ -442,6 +462,42 @@ class ResourceService:
             else:
                 items.append(self.project(json.loads(text), query.fields))
         return items, total
+
+    def _counted_page(
+        self,
+        session: Session,
+        count_stmt: Any,
+        stmt: Any,
+        order: list[Any],
+        offset: int,
+        limit: int,
+        form: Any,
+    ) -> tuple[int, list[tuple[Any, Any]]]:
+        """The total and one page of (primary key, rendered form) in one statement: on PostgreSQL a
+        round trip is a measurable part of a list (bench/README.md). The page joins the one-row
+        count on `true`, so that an empty page still carries the total; its order is restated
+        outside, since a derived table's ORDER BY binds nothing above it."""
+        keys = [clause.element for clause in order]
+        sort = [key.label(f"sort_{n}") for n, key in enumerate(keys)]
+        page = (
+            stmt.with_only_columns(self.entity.pk, form, *sort)
+            .order_by(*order, self.entity.pk)  # the primary key: pages never overlap or skip
+            .offset(offset)
+            .limit(limit)
+            .subquery("page")
+        )
+        counted = count_stmt.subquery("counted")
+        outer = [
+            page.c[f"sort_{n}"].desc() if clause.modifier is operators.desc_op else page.c[f"sort_{n}"].asc()
+            for n, clause in enumerate(order)
+        ]
+        rows = session.execute(
+            select(counted.c.total, page.c.pk, page.c[form.key])
+            .select_from(counted.outerjoin(page, true()))
+            .order_by(*outer, page.c.pk)
+        ).all()
+        total = rows[0][0] if rows else 0
+        return total or 0, [(pk, text) for _, pk, text in rows if pk is not None]
 
     def list(self, session: Session, query: Query, ctx: RequestContext) -> tuple[list[JSON], int]:
         """One page of the collection and the total count."""
@@ -544,6 +600,8 @@ class ResourceService:
         ]
         if others:
             self.runtime.notify(session, Change("attributeValueChange", self.resource.path, row, others, ctx))
+        if old_state != self.state_of(row) and self.rules.after_state_change is not None:
+            self.rules.after_state_change(self, session, row, old_state, ctx)
         return self.document(row, ctx)
 
     def move(self, session: Session, row: Any, target: str, ctx: RequestContext | None = None) -> None:
@@ -551,7 +609,7 @@ class ResourceService:
         if self.lifecycle is None or self._state_column is None:
             raise AssertionError(f"{self.resource.path} has no lifecycle")
         current = self.state_of(row)
-        if not self.lifecycle.can_move(current, target):
+        if not self.lifecycle.server_can_move(current, target):
             # A rule moving a row along a path its lifecycle does not have is a bug, not bad input.
             raise AssertionError(f"{self.resource.path} {row.id}: {current} -> {target} is not a transition")
         setattr(row, self._state_column, target)

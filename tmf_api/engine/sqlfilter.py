@@ -187,6 +187,12 @@ def _typed(value: str, leaf: SchemaView, python_type: type | None, parameter: st
         return value
     enum = leaf.enum
     if enum is not None and op in (Op.EQ, Op.NE) and value not in enum:
+        # Query values are trimmed (`a, b` lists); a published value with a blank of its own
+        # (TMF637's `aborted `) is named by its trimmed form.
+        padded = [member for member in enum if isinstance(member, str) and member.strip() == value]
+        if len(padded) == 1:
+            value = padded[0]
+    if enum is not None and op in (Op.EQ, Op.NE) and value not in enum:
         raise bad_request(f"{where}: {value!r} is not one of {', '.join(map(str, enum))}")
     target = python_type
     if target is None:

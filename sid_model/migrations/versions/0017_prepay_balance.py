@@ -6,7 +6,7 @@ stored before this revision get theirs here, with an empty balance and the accum
 that sums it, so every billing account has one whenever it was opened.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-01 21:00:00.000000
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 import sid_model.base
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
