@@ -18,14 +18,14 @@ import decimal
 from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sid_model.base import Base, Extensible, Identified
+from sid_model.base import Base, Extensible, Identified, Rendered
 
 # Quantities of every usage type: money to the fen (two places are checked by the rules), data in
 # MB, voice in minutes; four places leave room for allowances in fractional units.
 Amount = Numeric(18, 4)
 
 
-class Bucket(Base, Identified, Extensible):
+class Bucket(Base, Identified, Extensible, Rendered):
     """A balance of a party account: prepaid money or an allowance, never below zero."""
 
     __tablename__ = "bucket"
@@ -52,7 +52,7 @@ class Bucket(Base, Identified, Extensible):
     confirmation_date: Mapped[dt.datetime | None] = mapped_column()
 
 
-class BalanceAction(Base, Identified, Extensible):
+class BalanceAction(Base, Identified, Extensible, Rendered):
     """A top-up, adjustment, transfer or reservation on a bucket, with its status."""
 
     __tablename__ = "balance_action"
@@ -86,7 +86,7 @@ class BalanceAction(Base, Identified, Extensible):
     recurring_period: Mapped[str | None] = mapped_column(String(20))
 
 
-class BalanceActionHistory(Base, Identified, Extensible):
+class BalanceActionHistory(Base, Identified, Extensible, Rendered):
     """One change a balance action made: its status and amount then, and the buckets it moved."""
 
     __tablename__ = "balance_action_history"
@@ -106,7 +106,7 @@ class BalanceActionHistory(Base, Identified, Extensible):
     party_account_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
-class AccumulatedBalance(Base, Identified, Extensible):
+class AccumulatedBalance(Base, Identified, Extensible, Rendered):
     """The sum of a party account's buckets of one usage type (the buckets are named in `extension`)."""
 
     __tablename__ = "accumulated_balance"

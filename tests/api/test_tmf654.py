@@ -35,6 +35,7 @@ from tests.api.test_tmf666 import V4 as ACCOUNTS_V4
 from tests.api.test_tmf666 import V5 as ACCOUNTS_V5
 from tests.api.test_tmf666 import account_v4, account_v5
 from tests.fixtures.app import CheckedClient, make_client
+from tmf_api.apis import prepay
 
 V4 = "/tmf-api/prepayBalanceManagement/v4"
 MERGE = {"content-type": "application/merge-patch+json"}
@@ -415,3 +416,20 @@ def test_a_reservation_and_a_transfer_at_once_never_take_the_bucket_below_zero(
 
         assert value(sun, "remainingValue") == Decimal(20)
         assert value(sun, "reservedValue") + value(zhou, "remainingValue") == Decimal(80)
+
+
+def test_debit_takes_prepaid_money_for_other_rules_never_below_zero(api_client: CheckedClient) -> None:
+    """The service function billing will settle bills with (tmf_api.apis.prepay.debit)."""
+    account = open_account(api_client)
+    post(api_client, "topupBalance", topup_body(account, 50))
+    with api_client.app.sessions.begin() as session:
+        entry = prepay.debit(session, f"CNY-{account}", Decimal("31.00"), "账单结清 2026-11")
+        assert entry.amount == Decimal("-31.00")
+    with api_client.app.sessions.begin() as session, pytest.raises(prepay.BalanceError) as refused:
+        prepay.debit(session, f"CNY-{account}", Decimal("19.01"), "账单结清 2026-12")
+    assert refused.value.field == "amount"
+    assert values(api_client, account) == (Decimal(19), Decimal(0))
+    (total,) = api_client.get(f"{V4}/accumulatedBalance", params={"partyAccount.id": account}).json()
+    assert total["totalBalance"]["amount"] == 19
+    history = api_client.get(f"{V4}/balanceActionHistory", params={"bucket.id": f"CNY-{account}"}).json()
+    assert sorted(h["amount"]["amount"] for h in history) == [-31, 50]

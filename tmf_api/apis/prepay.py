@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sid_model import Account, AccumulatedBalance, BalanceActionHistory, Bucket
@@ -229,22 +229,28 @@ def settle_hold(session: Session, bucket: Bucket, amount: decimal.Decimal, *, re
 def _changed(session: Session, bucket: Bucket) -> None:
     bucket.remaining_value_name = value_name(bucket.remaining_amount, bucket.units)
     bucket.confirmation_date = utcnow()
-    session.flush()
-    # The account's accumulated balance of this usage type sums its buckets, in the same statement.
-    total = (
-        select(func.coalesce(func.sum(Bucket.remaining_amount), 0))
-        .where(Bucket.party_account_id == bucket.party_account_id, Bucket.usage_type == bucket.usage_type)
-        .scalar_subquery()
-    )
-    session.execute(
-        update(AccumulatedBalance)
+    # The account's accumulated balance of this usage type sums its buckets: read under its row
+    # lock (two changes of two buckets of one account take turns), changed through the ORM (its
+    # rendered form follows).
+    accumulated = session.scalars(
+        select(AccumulatedBalance)
         .where(
             AccumulatedBalance.party_account_id == bucket.party_account_id,
             AccumulatedBalance.usage_type == bucket.usage_type,
         )
-        .values(total_amount=total)
-        .execution_options(synchronize_session=False)
-    )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    for balance in accumulated:
+        named = {ref.get("id") for ref in balance.extension.get("bucket", [])}
+        if named == {bucket.id}:
+            balance.total_amount = bucket.remaining_amount
+        else:  # several buckets: their sum, this one's new value included
+            session.flush()
+            balance.total_amount = session.scalar(
+                select(func.coalesce(func.sum(Bucket.remaining_amount), 0)).where(Bucket.id.in_(named))
+            )
+    session.flush()
 
 
 def debit(session: Session, bucket_id_: str, amount: decimal.Decimal, reason: str) -> BalanceActionHistory:

@@ -59,6 +59,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("rendered_v4", sa.Text(), nullable=True),
+        sa.Column("rendered_v5", sa.Text(), nullable=True),
         sa.CheckConstraint("remaining_amount >= 0", name=op.f("ck_bucket_remaining_not_negative")),
         sa.CheckConstraint("reserved_amount >= 0", name=op.f("ck_bucket_reserved_not_negative")),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_bucket")),
@@ -108,6 +110,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("rendered_v4", sa.Text(), nullable=True),
+        sa.Column("rendered_v5", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_balance_action")),
         sa.UniqueConstraint("id", name=op.f("uq_balance_action_id")),
     )
@@ -153,6 +157,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("rendered_v4", sa.Text(), nullable=True),
+        sa.Column("rendered_v5", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_balance_action_history")),
         sa.UniqueConstraint("id", name=op.f("uq_balance_action_history_id")),
     )
@@ -194,6 +200,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("rendered_v4", sa.Text(), nullable=True),
+        sa.Column("rendered_v5", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_accumulated_balance")),
         sa.UniqueConstraint("id", name=op.f("uq_accumulated_balance_id")),
     )
