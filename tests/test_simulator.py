@@ -61,7 +61,7 @@ def new_order(
     body = order_v5(description) if version == "v5" else order_v4(description)
     if account is not None:
         body["billingAccount"] = {"id": account} | ({"@type": "BillingAccountRef"} if version == "v5" else {})
-        body["productOrderItem"][0]["itemPrice"] = [price("月租", "recurring", "169.00", excluded="159.43")]
+        body["productOrderItem"][0]["itemPrice"] = [price("开户费", "oneTime", "169.00", excluded="159.43")]
     response = client.post(f"{ORDERS_V4 if version == 'v4' else ORDERS}/productOrder", json=body)
     assert response.status_code == 201, response.text
     assert response.json()["state"] == "acknowledged"

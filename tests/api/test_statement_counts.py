@@ -93,10 +93,13 @@ TMF621_COUNTS: dict[tuple[str, str, str], int] = {
     ("v5", "troubleTicketSpecification", "patch"): 5,
     ("v5", "troubleTicketSpecification", "delete"): 4,
 }
-# A bill run reads the account's unbilled rates and, in one SELECT, the TMF666 billing account's
-# name and billing cycle.
+# A bill on demand is first the bill run of the account's latest ended period: the account's
+# billing cycle (twice: this period, then the one before), that period's bill if made, the
+# account's products with their prices and status periods (three SELECTs), the charges already
+# rated for them, the period's unbilled rates (none here: the order was completed today); then
+# the off-cycle bill: the unbilled rates and, in one SELECT, the TMF666 account's name and cycle.
 TMF678_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "customerBillOnDemand", "create"): 14,
+    ("v4", "customerBillOnDemand", "create"): 22,
     ("v4", "customerBillOnDemand", "retrieve"): 1,
     ("v4", "customerBillOnDemand", "list"): 1,
     ("v4", "customerBill", "retrieve"): 1,
@@ -104,7 +107,7 @@ TMF678_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "customerBill", "patch"): 5,
     ("v4", "appliedCustomerBillingRate", "retrieve"): 1,
     ("v4", "appliedCustomerBillingRate", "list"): 1,
-    ("v5", "customerBillOnDemand", "create"): 14,
+    ("v5", "customerBillOnDemand", "create"): 22,
     ("v5", "customerBillOnDemand", "retrieve"): 1,
     ("v5", "customerBillOnDemand", "list"): 1,
     ("v5", "customerBill", "retrieve"): 1,

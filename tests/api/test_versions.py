@@ -295,7 +295,7 @@ def test_a_bill_changed_through_either_version_loses_nothing(api_client: Checked
     """Bills are made by billing, not by clients (so no case above): one made by a v5 bill run is
     moved through each version with each of its PATCH formats and reads as before otherwise."""
     account = bills.new_account(api_client)
-    bills.complete_order(api_client, account, [bills.price("月租", "recurring", "169.00")])
+    bills.complete_order(api_client, account, [bills.price("开户费", "oneTime", "169.00")])
     run = bills.bill_on_demand(api_client, bills.V5, account)
     bill_id = run["customerBill"]["id"]
     base = {"v4": bills.V4, "v5": bills.V5}

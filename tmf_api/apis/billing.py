@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from sid_model import (
     Account,
@@ -364,11 +364,11 @@ def _aware(when: dt.datetime | None) -> dt.datetime | None:
 def _statuses(product: Product) -> list[tuple[str, Span]]:
     """The product's status over time: from its recorded status periods where it has them, else
     active from its start to its termination (terminated after it)."""
-    periods = getattr(product, "status_periods", None)
+    periods = product.status_periods
     if periods:
         return [
             (
-                p.status,
+                p.status or "",
                 Span(_aware(p.valid_from) or dt.datetime.min.replace(tzinfo=dt.UTC), _aware(p.valid_to)),
             )
             for p in periods
@@ -472,8 +472,12 @@ def rate_period(
     """Rate the recurring charges of the account's products for `period`, each (product, price,
     period) once: a charge an earlier run made is found by its key and not made again."""
     assert period.end is not None
+    # Rating reads a product's prices and status periods only: its other children stay unloaded.
     products = session.scalars(
-        select(Product).where(Product.billing_account_id == account_id).order_by(Product.pk)
+        select(Product)
+        .where(Product.billing_account_id == account_id)
+        .order_by(Product.pk)
+        .options(lazyload("*"), selectinload(Product.prices), selectinload(Product.status_periods))
     ).all()
     rates: list[AppliedCustomerBillingRate] = []
     for product in products:
