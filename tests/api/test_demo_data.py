@@ -43,8 +43,8 @@ def test_demo_data_of_every_manifest_links_across_apis(database_url: str) -> Non
         assert loaded == expected
         bills = client.get("/tmf-api/customerBillManagement/v5/customerBill").json()
         # Two cycles billed from the inventory: 刘洋's bills (one paid at the counter, one in part),
-        # 赵磊's (sent; one disputed).
-        assert sorted(bill["state"] for bill in bills) == ["partiallyPaid", "sent", "sent", "settled"]
+        # 赵磊's (sent; one disputed); and 张伟's one-time charges billed on demand (new).
+        assert sorted(bill["state"] for bill in bills) == ["new", "partiallyPaid", "sent", "sent", "settled"]
         tickets = client.get("/tmf-api/troubleTicket/v5/troubleTicket", params={"ticketType": "计费争议"})
         (dispute,) = tickets.json()
         (entity,) = dispute["relatedEntity"]

@@ -559,12 +559,17 @@ def test_an_order_by_offering_id_is_priced_from_the_catalog_and_billed_so(
     assert run["state"] == "done", run
     bills = BILLS_V4 if version == "v4" else BILLS_V5
     bill = api_client.get(f"{bills}/customerBill/{run['customerBill']['id']}").json()
-    # Both lines charged: 2 × (128 + 10).
-    assert Decimal(str(bill["taxIncludedAmount"]["value"])) == Decimal("276.00")
-    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("253.20")
+    # Both lines' SIM card fees at once: 2 × 10 (2 × 9.17 tax-excluded). The monthly fee is the
+    # product's, which bill runs charge per period (tests/apis/test_billing.py).
+    assert Decimal(str(bill["taxIncludedAmount"]["value"])) == Decimal("20.00")
+    assert Decimal(str(bill["taxExcludedAmount"]["value"])) == Decimal("18.34")
     assert [(t["taxRate"], Decimal(str(t["taxAmount"]["value"]))) for t in bill["taxItem"]] == [
-        (9, Decimal("22.80"))
+        (9, Decimal("1.66"))
     ]
+    completed = api_client.get(order_url).json()["productOrderItem"][0]["product"]["id"]
+    held = api_client.get(f"/tmf-api/productInventory/v5/product/{completed}").json()
+    monthly = [p for p in held["productPrice"] if p["priceType"] == "recurring"]
+    assert [Decimal(str(p["price"]["taxIncludedAmount"]["value"])) for p in monthly] == [Decimal("128.00")]
 
 
 @pytest.mark.parametrize("version", ["v4", "v5"])
