@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import anyio.to_thread
 import connexion
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import InternalServerError, ProblemException
@@ -169,6 +170,8 @@ def _lifespan(
 ) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
+        # Connexion runs the handlers in anyio's default thread pool (40 threads unless told).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         stop = asyncio.Event()
         tasks = []
         if settings.dispatch_events:

@@ -136,6 +136,10 @@ class Settings:
     # Server processes; each serves every API and runs its own dispatcher (they share the outbox
     # through SKIP LOCKED leases).
     workers: int = setting(1, "server processes", minimum=1)
+    # Handlers are synchronous and share one GIL: on the bench (bench/README.md, session 6) 8
+    # threads served 16 connections as fast as 40 (anyio's default) with 10 MiB less per worker,
+    # each thread keeping its stack and malloc arena. A request beyond them waits for a thread.
+    threads: int = setting(8, "threads per process running request handlers", minimum=1)
     # Event delivery (TMF630 part 2): at-least-once, retried with exponential backoff
     # (base * 2^(attempt-1), capped at `delivery_backoff_max`), dead after `delivery_max_attempts`:
     # with the defaults a listener may be away for about 25 minutes and still get everything.
