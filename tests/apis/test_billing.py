@@ -190,7 +190,10 @@ def test_suspended_days_are_charged_the_offerings_suspension_price_not_the_plan(
     product.status_periods = [
         ProductStatusPeriod(status="active", valid_from=local("2026-06-01"), valid_to=local("2026-11-10", 9)),
         ProductStatusPeriod(
-            status="suspended", valid_from=local("2026-11-10", 9), valid_to=local("2026-11-25", 16), position=1
+            status="suspended",
+            valid_from=local("2026-11-10", 9),
+            valid_to=local("2026-11-25", 16),
+            position=1,
         ),
         ProductStatusPeriod(status="active", valid_from=local("2026-11-25", 16), position=2),
     ]
@@ -204,7 +207,9 @@ def test_suspended_days_are_charged_the_offerings_suspension_price_not_the_plan(
     assert run.bill is not None and str(run.bill.amount_due) == "67.00"
     # A month suspended throughout: the fee as it is, no plan price.
     product.status_periods[2].valid_to = local("2026-12-01")
-    product.status_periods.append(ProductStatusPeriod(status="suspended", valid_from=local("2026-12-01"), position=3))
+    product.status_periods.append(
+        ProductStatusPeriod(status="suspended", valid_from=local("2026-12-01"), position=3)
+    )
     session.flush()
     billing.run_cycle(session, "BA-5", "2026-12", NOW)
     assert charges(session, "BA-5")[2:] == [("停机保号费", "5.00")]

@@ -458,7 +458,7 @@ def _suspension_prices(session: Session, product: Product, start: dt.datetime) -
     rows = session.scalars(
         select(ProductOfferingPrice)
         .join(ProductOfferingPriceLink, ProductOfferingPriceLink.ref_id == ProductOfferingPrice.id)
-        .join(ProductOffering, ProductOffering.pk == ProductOfferingPriceLink.offering_pk)
+        .join(ProductOffering, ProductOffering.pk == ProductOfferingPriceLink.offering_pk)  # type: ignore[attr-defined]
         .where(
             ProductOffering.id == product.product_offering_id,
             ProductOfferingPrice.price_type == SUSPENSION,
