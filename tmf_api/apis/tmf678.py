@@ -116,7 +116,9 @@ def _after_bill_state_change(
     made = []
     if bill.state == "sent" and bill.billing_account_id:
         made = settle_from_prepaid(service, session, bill.billing_account_id, ctx)
-    if not made:  # a payment made refreshed the account's balances itself
+    # What the account is owed changes when the bill starts or stops being owed (a payment made
+    # refreshed the account's balances itself).
+    if not made and (old_state in balances.OWED) != (bill.state in balances.OWED):
         balances.refresh(service, session, bill.billing_account_id, ctx)
 
 
