@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from sid_model import Account, BalanceAction, Bucket, CustomerBill, Payment, TroubleTicketRelatedEntity
 from tmf_api.apis import prepay
-from tmf_api.engine.resource import RequestContext, ResourceService
+from tmf_api.engine.resource import Change, RequestContext, ResourceService
 from tmf_api.errors import bad_request
 
 DISPUTE_TYPES = frozenset({"计费争议", "billingDispute"})
@@ -117,6 +117,9 @@ def after_ticket_state_change(
             )
         )
         session.flush()
+        # The status event has gone out already: the new reference is an attribute change of its own.
+        change = Change("attributeValueChange", service.resource.path, ticket, ["relatedEntity"], ctx)
+        service.runtime.notify(session, change)
 
 
 def _disputed_bill(session: Session, ticket: Any) -> CustomerBill:
