@@ -42,8 +42,9 @@ class Listener:
         self.server = ThreadingHTTPServer((bind_host, port), Handler)
         self.server.daemon_threads = True
         self.port: int = self.server.server_address[1]
+        # shutdown() waits for the serve loop's next poll: 0.5 s by default, once per run
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name="conformance-listener", daemon=True
+            target=self.server.serve_forever, args=(0.05,), name="conformance-listener", daemon=True
         )
 
     def __enter__(self) -> Listener:

@@ -161,11 +161,12 @@ def test_always_failing_callback_ends_dead_and_replay_delivers_it(database_url: 
 
 def test_server_killed_mid_delivery_loses_nothing(tmp_path: Path) -> None:
     """SIGKILL with deliveries `sending` (posts hanging) and `pending` (listener down, backing off):
-    after a restart every event arrives; the `sending` ones once their lease (20 s) expires."""
+    after a restart every event arrives; the `sending` ones once their lease expires (3 × the
+    delivery timeout + 5 s: 11 s with the 2 s timeout here, 20 s with the default 5 s)."""
     database_url = f"sqlite:///{tmp_path / 'tmf.db'}"
     outbox = Outbox(database_url)
     listener = CallbackListener(mode="hang", hang_seconds=60).start()
-    server = ServerProcess(database_url).start()
+    server = ServerProcess(database_url, "--delivery-timeout", "2").start()
     try:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             subscribe(client, listener.url("/restart"))
@@ -187,7 +188,7 @@ def test_server_killed_mid_delivery_loses_nothing(tmp_path: Path) -> None:
         listener.mode = "ok"
         listener.start()
         server.start()
-        # pending ones come quickly; leased ones when the lease runs out (20 s after the claim)
+        # pending ones come quickly; leased ones when the lease runs out (11 s after the claim)
         outbox.wait_for(lambda: _all_final(outbox, 6), 40, "every delivery delivered after restart")
         event_ids = outbox.event_ids()
         counts = listener.counts("/restart")
