@@ -14,6 +14,7 @@ from tests.fixtures.app import CheckedClient
 
 ACCOUNTS = {"v4": "/tmf-api/accountManagement/v4", "v5": "/tmf-api/accountManagement/v5"}
 MINE = ("receivable", "credit", "deposit")
+NONE = Decimal(0)
 
 
 def balances(client: CheckedClient, account: str) -> tuple[Decimal, ...]:
@@ -34,10 +35,10 @@ def test_receivable_credit_and_deposit_follow_bills_payments_and_buckets(api_cli
     client = api_client
     account = new_account(client)
     bill = sent_bill(client, account, "169.00")
-    assert balances(client, account) == (Decimal("169.00"), 0, 0)
+    assert balances(client, account) == (Decimal("169.00"), NONE, NONE)
     # 100 paid: 69 still owed. 100 more: the bill settled, 31 left as credit.
     created(client.post(f"{PAYMENTS}/payment", json=payment_v4(account, "100.00", [(bill, "100.00")])))
-    assert balances(client, account) == (Decimal("69.00"), 0, 0)
+    assert balances(client, account) == (Decimal("69.00"), NONE, NONE)
     over = payment_v4(account, "100.00", [(bill, "69.00")])
     over["paymentItem"] += [
         {
@@ -47,17 +48,17 @@ def test_receivable_credit_and_deposit_follow_bills_payments_and_buckets(api_cli
         }
     ]
     second = created(client.post(f"{PAYMENTS}/payment", json=over))
-    assert balances(client, account) == (0, Decimal("31.00"), 0)
+    assert balances(client, account) == (NONE, Decimal("31.00"), NONE)
     # Refunding 50 of it: the credit first (31), then 19 the bill owes again.
     created(client.post(f"{PAYMENTS}/refund", json=refund_v4(account, second["id"], "50.00")))
-    assert balances(client, account) == (Decimal("19.00"), 0, 0)
+    assert balances(client, account) == (Decimal("19.00"), NONE, NONE)
     # Prepaid money put in settles the 19 due; the rest is the deposit.
     post(client, "topupBalance", topup_body(account, 50))
-    assert balances(client, account) == (0, 0, Decimal("31.00"))
+    assert balances(client, account) == (NONE, NONE, Decimal("31.00"))
     moved = client.patch(
         f"{ACCOUNTS['v4']}/billingAccount/{account}",
         content=json.dumps({"description": "客户已结清"}),
         headers={"content-type": "application/merge-patch+json"},
     )
     assert moved.status_code == 200, moved.text
-    assert balances(client, account) == (0, 0, Decimal("31.00"))
+    assert balances(client, account) == (NONE, NONE, Decimal("31.00"))
