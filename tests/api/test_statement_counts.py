@@ -263,12 +263,15 @@ TMF637_COUNTS: dict[tuple[str, str, str], int] = {
 # look-up for each of TMF678's two events and the payment's one), the forms' UPDATEs at commit.
 # A refund of what a payment settled reads the payment twice (its reference, then under its row
 # lock) and its items, updates the payment, the bill (as above) and the item, and writes the
-# refund's, the payment's and the bill's forms.
+# refund's, the payment's and the bill's forms. Both then refresh the TMF666 account's balances
+# (tmf_api.apis.balances): the account under its row lock with its two child collections, the sums
+# of receivable, credit and deposit in one SELECT, the account's and its balances' UPDATEs, the
+# outbox's look-up for its event, and the account's forms at commit (8 statements).
 TMF676_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "payment", "create"): 11,
+    ("v4", "payment", "create"): 19,
     ("v4", "payment", "retrieve"): 1,
     ("v4", "payment", "list"): 1,
-    ("v4", "refund", "create"): 16,
+    ("v4", "refund", "create"): 24,
     ("v4", "refund", "retrieve"): 1,
     ("v4", "refund", "list"): 1,
 }
@@ -279,15 +282,17 @@ TMF676_COUNTS: dict[tuple[str, str, str], int] = {
 # every root it wrote (action, buckets, accumulated balances, history entry) gets its rendered
 # form (one UPDATE each). A read is the rendered form (a list page one statement with its count);
 # a PATCH of a text its row under the lock, one UPDATE and the form's. A top-up also looks for the
-# account's bills due (prepaid meets postpaid: 12 before the forms).
+# account's bills due (prepaid meets postpaid: 12 before the forms). Money moved refreshes the
+# TMF666 account's balances (its deposit; 8 statements, as a payment's; a transfer between two
+# accounts refreshes both, 15: the account's forms are written once at commit).
 TMF654_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "topupBalance", "create"): 17,
+    ("v4", "topupBalance", "create"): 25,
     ("v4", "topupBalance", "retrieve"): 1,
     ("v4", "topupBalance", "list"): 1,
     ("v4", "topupBalance", "patch"): 4,
     ("v4", "topupBalance", "delete"): 3,
-    ("v4", "transferBalance", "create"): 19,
-    ("v4", "reserveBalance", "create"): 14,
+    ("v4", "transferBalance", "create"): 34,
+    ("v4", "reserveBalance", "create"): 22,
     ("v4", "bucket", "retrieve"): 1,
     ("v4", "bucket", "list"): 1,
     ("v4", "balanceActionHistory", "list"): 1,

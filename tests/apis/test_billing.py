@@ -17,8 +17,12 @@ from sid_model import (
     AppliedCustomerBillingRate,
     CustomerBill,
     Product,
+    ProductOffering,
     ProductOfferingPrice,
+    ProductOfferingPriceLink,
+    ProductOfferingPriceTax,
     ProductPrice,
+    ProductStatusPeriod,
 )
 from tests.fixtures.migrated import migrate
 from tmf_api.apis import billing
@@ -154,6 +158,61 @@ def test_instalments_of_a_catalog_term_stop_after_their_count(session: Session) 
     months = [billing.run_cycle(session, "BA-3", cycle, NOW) for cycle in ("2026-10", "2026-11", "2026-12")]
     # In full from the first month (not prorated), twice: the term's count.
     assert [str(r.bill.amount_due) if r.bill else None for r in months] == ["229.00", "229.00", None]
+
+
+def test_suspended_days_are_charged_the_offerings_suspension_price_not_the_plan(session: Session) -> None:
+    account(session, "BA-5")
+    session.add_all(
+        [
+            ProductOfferingPrice(
+                id="POP-SUSPEND-5",
+                name="停机保号费",
+                price_type="suspension",
+                recurring_charge_period_type="month",
+                currency="CNY",
+                amount=Decimal("5.00"),
+                taxes=[ProductOfferingPriceTax(tax_category="增值税", tax_rate=Decimal("9"), position=0)],
+            ),
+            ProductOffering(
+                id="PO-5G",
+                name="5G畅享套餐",
+                prices=[ProductOfferingPriceLink(ref_id="POP-SUSPEND-5", position=0)],
+            ),
+        ]
+    )
+    product = line(
+        session,
+        "BA-5",
+        plan("5G畅享套餐 129元/月", "129.00", "121.70", local("2026-06-01")),
+        start=local("2026-06-01"),
+    )
+    product.product_offering_id = "PO-5G"
+    product.status_periods = [
+        ProductStatusPeriod(status="active", valid_from=local("2026-06-01"), valid_to=local("2026-11-10", 9)),
+        ProductStatusPeriod(
+            status="suspended",
+            valid_from=local("2026-11-10", 9),
+            valid_to=local("2026-11-25", 16),
+            position=1,
+        ),
+        ProductStatusPeriod(status="active", valid_from=local("2026-11-25", 16), position=2),
+    ]
+    session.flush()
+    run = billing.run_cycle(session, "BA-5", "2026-11", NOW)
+    # Active 1st–9th and 25th–30th (15/30 of 129: 64.50), suspended 10th–24th (15/30 of 5: 2.50).
+    assert charges(session, "BA-5") == [
+        ("5G畅享套餐 129元/月（15/30天）", "64.50"),
+        ("停机保号费（15/30天）", "2.50"),
+    ]
+    assert run.bill is not None and str(run.bill.amount_due) == "67.00"
+    # A month suspended throughout: the fee as it is, no plan price.
+    product.status_periods[2].valid_to = local("2026-12-01")
+    product.status_periods.append(
+        ProductStatusPeriod(status="suspended", valid_from=local("2026-12-01"), position=3)
+    )
+    session.flush()
+    billing.run_cycle(session, "BA-5", "2026-12", NOW)
+    assert charges(session, "BA-5")[2:] == [("停机保号费", "5.00")]
 
 
 def test_a_cycle_that_is_not_a_month_is_refused(session: Session) -> None:

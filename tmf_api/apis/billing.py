@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from sid_model import (
     Account,
@@ -23,7 +23,9 @@ from sid_model import (
     BillingCycleSpecification,
     CustomerBill,
     Product,
+    ProductOffering,
     ProductOfferingPrice,
+    ProductOfferingPriceLink,
     ProductOrder,
     ProductOrderItem,
     ProductPrice,
@@ -38,6 +40,10 @@ from tmf_api.apis.rating import (  # bill cycles start at the operator's midnigh
 )
 
 PAYMENT_TERM = dt.timedelta(days=15)
+# The TMF620 priceType of an offering's price for the days its product is suspended (停机保号费):
+# recurring per its `recurringChargePeriodType`, never part of an order's price (orders charge
+# one-time and recurring prices), charged by bill runs for suspended days only.
+SUSPENSION = "suspension"
 
 # Months per cycle period, by TMF666 billingPeriod (or frequency, when no period is given).
 CYCLE_MONTHS = {
@@ -436,9 +442,48 @@ def usage_of(session: Session, product: Product) -> ProductUsage:
                 instalments=_instalments(session, price),
             )
         )
-    return ProductUsage(
-        id=product.id, name=product.name or product.id, statuses=_statuses(product), prices=prices
-    )
+    statuses = _statuses(product)
+    if any(status == "suspended" for status, _ in statuses):
+        prices.extend(_suspension_prices(session, product, start))
+    return ProductUsage(id=product.id, name=product.name or product.id, statuses=statuses, prices=prices)
+
+
+def _suspension_prices(session: Session, product: Product, start: dt.datetime) -> list[RecurringPrice]:
+    """The monthly suspension prices of the product's offering (this catalog's), charged for the
+    days it was suspended within each price's validFor (one SELECT, for suspended products only)."""
+    from tmf_api.apis.pricing import catalog_amounts  # pricing builds on the order model
+
+    if not product.product_offering_id:
+        return []
+    rows = session.scalars(
+        select(ProductOfferingPrice)
+        .join(ProductOfferingPriceLink, ProductOfferingPriceLink.ref_id == ProductOfferingPrice.id)
+        .join(ProductOffering, ProductOffering.pk == ProductOfferingPriceLink.offering_pk)  # type: ignore[attr-defined]
+        .where(
+            ProductOffering.id == product.product_offering_id,
+            ProductOfferingPrice.price_type == SUSPENSION,
+        )
+        .order_by(ProductOfferingPriceLink.position)
+        .options(joinedload(ProductOfferingPrice.taxes))
+    ).unique()
+    prices = []
+    for pop in rows:
+        if pop.amount is None or str(pop.recurring_charge_period_type or "month").lower() not in MONTHLY:
+            continue
+        excluded, included, rate_ = catalog_amounts(pop)
+        prices.append(
+            RecurringPrice(
+                id=f"{pop.id}@suspended",
+                name=pop.name or pop.id,
+                currency=pop.currency or "CNY",
+                tax_included=included,
+                tax_excluded=excluded,
+                tax_rate=rate_,
+                valid=Span(max(_aware(pop.valid_from) or start, start), _aware(pop.valid_to)),
+                applies_to="suspended",
+            )
+        )
+    return prices
 
 
 def _charged_instalments(session: Session, product_id: str) -> dict[str, int]:

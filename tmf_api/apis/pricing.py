@@ -95,15 +95,22 @@ def _catalog_price(row: ProductOfferingPrice, now: dt.datetime) -> CatalogPrice 
         return None
     if row.lifecycle_status not in (*orderable_states(), None):
         return None
-    included = row.amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    excluded, included, rate = catalog_amounts(row)
+    period = str(row.recurring_charge_period_type).lower() if kind == "recurring" else None
+    return CatalogPrice(row, kind, period, row.currency or "CNY", excluded, included, rate)
+
+
+def catalog_amounts(row: ProductOfferingPrice) -> tuple[Decimal, Decimal, Decimal]:
+    """(tax-excluded, tax-included, rate %) of a catalog price whose amount is tax-included: less
+    the catalog's tax amounts where each tax names one, else derived from the rate, to the fen."""
+    included = (row.amount or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
     rate = sum((t.tax_rate or Decimal(0) for t in row.taxes), Decimal(0))
     tax_amounts = [t.tax_amount for t in row.taxes if t.tax_amount is not None]
     if tax_amounts and len(tax_amounts) == len(row.taxes):
         excluded = included - sum(tax_amounts, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
         excluded = (included / (1 + rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
-    period = str(row.recurring_charge_period_type).lower() if kind == "recurring" else None
-    return CatalogPrice(row, kind, period, row.currency or "CNY", excluded, included, rate)
+    return excluded, included, rate
 
 
 def _valid(row: Any, now: dt.datetime) -> bool:

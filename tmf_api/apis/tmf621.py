@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sid_model import TroubleTicketNote, TroubleTicketStatusChange
+from tmf_api.apis import disputes
 from tmf_api.engine.document import JSON
 from tmf_api.engine.resource import RequestContext, ResourceService, Rules, utcnow
 from tmf_api.resources import load_yaml
@@ -120,5 +121,9 @@ def _on_status_change(
 
 
 RULES = {
-    "troubleTicket": Rules(prepare=_prepare_ticket, on_state_change=_on_status_change),
+    "troubleTicket": Rules(
+        prepare=_prepare_ticket,
+        on_state_change=_on_status_change,
+        after_state_change=disputes.after_ticket_state_change,
+    ),
 }

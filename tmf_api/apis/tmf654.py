@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sid_model import BalanceAction, Bucket
-from tmf_api.apis import prepay
+from tmf_api.apis import balances, prepay
 from tmf_api.apis.prepay import BalanceError
 from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.document import build
@@ -155,6 +155,7 @@ def _apply(service: ResourceService, session: Session, row: Any, ctx: RequestCon
         if kind == "reserveBalance":
             prepay.hold(session, bucket, amount, "amount.amount")
             _record(service, row, bucket, ctx, -amount, "reserved", session)
+            _deposit_changed(service, session, bucket, ctx)
             return
         if amount > 0:
             prepay.credit(session, bucket, amount)
@@ -165,9 +166,18 @@ def _apply(service: ResourceService, session: Session, row: Any, ctx: RequestCon
     row.confirmation_date = utcnow()
     service.move(session, row, "completed", ctx)
     _record(service, row, bucket, ctx, amount, "applied", session)
+    settled = []
     if amount > 0 and bucket.party_account_id:
         # Money put into an account with bills due settles them as far as it goes (postpaid).
-        settle_from_prepaid(service, session, bucket.party_account_id, ctx)
+        settled = settle_from_prepaid(service, session, bucket.party_account_id, ctx)
+    if not settled:  # a settlement's payment refreshed the account's balances itself
+        _deposit_changed(service, session, bucket, ctx)
+
+
+def _deposit_changed(service: ResourceService, session: Session, bucket: Bucket, ctx: RequestContext) -> None:
+    """Prepaid money moved: the TMF666 account's `deposit` balance follows (tmf_api.apis.balances)."""
+    if bucket.usage_type == prepay.MONETARY:
+        balances.refresh(service, session, bucket.party_account_id, ctx)
 
 
 def _check_topup(session: Session, row: BalanceAction) -> None:
@@ -208,6 +218,9 @@ def _transfer(service: ResourceService, session: Session, row: BalanceAction, ct
     row.confirmation_date = utcnow()
     service.move(session, row, "completed", ctx)
     _record(service, row, source, ctx, -amount, "applied", session)
+    _deposit_changed(service, session, source, ctx)
+    if receiver.party_account_id != source.party_account_id:
+        _deposit_changed(service, session, receiver, ctx)
 
 
 def _on_status(
@@ -229,6 +242,7 @@ def _on_status(
             row.confirmation_date = utcnow()
             moved = amount if release else decimal.Decimal(0)
             _record(service, row, bucket, ctx, moved, "released" if release else "confirmed", session)
+            _deposit_changed(service, session, bucket, ctx)
             return
         if row.status != "cancelled":
             return
@@ -247,6 +261,9 @@ def _on_status(
         raise _refused(error) from None
     # What the bucket got back (a transfer's source) or gave back (a top-up's bucket).
     _record(service, row, bucket, ctx, amount if kind == "transferBalance" else -amount, "cancelled", session)
+    _deposit_changed(service, session, bucket, ctx)
+    if kind == "transferBalance" and receiver.party_account_id != bucket.party_account_id:
+        _deposit_changed(service, session, receiver, ctx)
 
 
 def _before_delete(service: ResourceService, session: Session, row: Any) -> None:
@@ -259,6 +276,7 @@ def _before_delete(service: ResourceService, session: Session, row: Any) -> None
     prepay.settle_hold(session, bucket, amount, release=True)
     ctx = RequestContext(service.runtime.settings.base_url)
     _record(service, row, bucket, ctx, amount, "released (deleted)", session)
+    _deposit_changed(service, session, bucket, ctx)
 
 
 _ACTION = Rules(after_create=_apply, on_state_change=_on_status, before_delete=_before_delete)

@@ -19,16 +19,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sid_model import Account, AccountBalance, CustomerBill, Payment
+from sid_model import Account, CustomerBill, Payment
+from tmf_api.apis import balances
 from tmf_api.engine.document import JSON
-from tmf_api.engine.mapping import Lifecycle, to_json_value
+from tmf_api.engine.mapping import Lifecycle
 from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, utcnow
 from tmf_api.errors import bad_request
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 # The TMF666 accountBalance entry holding what payments left to no bill.
-CREDIT = "credit"
+CREDIT = balances.CREDIT
 BILL = "CustomerBill"
 ACCOUNT = "BillingAccount"
 # Payment and refund status (examples of the document's PaymentStatusExampleType): `done` once
@@ -219,7 +220,8 @@ def _prepare_payment(service: ResourceService, session: Session, row: Any, body:
 
 
 def _after_payment(service: ResourceService, session: Session, row: Any, ctx: RequestContext) -> None:
-    if row.credit_amount:
+    # What the bills owe changed, and the credit with it where the payment left some.
+    if row.status == DONE:
         _update_credit(service, session, row.account_id, row.currency, ctx)
 
 
@@ -266,11 +268,6 @@ def _prepare_refund(service: ResourceService, session: Session, row: Any, body: 
     payment.credit_amount -= from_credit
     rest = value - from_credit
     _reverse_bills(service, session, payment, rest)
-    if from_credit:  # after_create updates the account's credit: the payment's is lower now
-        session.info.setdefault(_CREDIT_CHANGED, set()).add((row.account_id, payment.currency))
-
-
-_CREDIT_CHANGED = "tmf676_credit_changed"
 
 
 def _reverse_bills(service: ResourceService, session: Session, payment: Payment, rest: Decimal) -> None:
@@ -304,8 +301,9 @@ def _reverse_bills(service: ResourceService, session: Session, payment: Payment,
 
 
 def _after_refund(service: ResourceService, session: Session, row: Any, ctx: RequestContext) -> None:
-    for account_id, currency in sorted(session.info.pop(_CREDIT_CHANGED, set())):
-        _update_credit(service, session, account_id, currency, ctx)
+    # The payment's credit is lower now, or the bills it settled owe again.
+    if row.status == DONE and row.payment_id is not None:
+        _update_credit(service, session, row.account_id, row.currency, ctx)
 
 
 # -- the account's credit ------------------------------------------------------------------------
@@ -314,34 +312,10 @@ def _after_refund(service: ResourceService, session: Session, row: Any, ctx: Req
 def _update_credit(
     service: ResourceService, session: Session, account_id: str, currency: str, ctx: RequestContext
 ) -> None:
-    """Set the billing account's `credit` balance to what its payments left to no bill, less what
-    refunds took back of it: summed from the payments themselves, under the account's row lock,
-    so that the balance is always what they say."""
-    account = session.scalars(
-        select(Account)
-        .where(Account.id == account_id, Account.kind == "billingAccount")
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    credits = session.scalars(
-        select(Payment.credit_amount).where(
-            Payment.account_id == account_id, Payment.currency == currency, Payment.credit_amount.is_not(None)
-        )
-    )
-    credit = sum((c or ZERO for c in credits), ZERO)
-    balance = next((b for b in account.balances if b.balance_type == CREDIT and b.currency == currency), None)
-    if balance is None:
-        balance = AccountBalance(
-            balance_type=CREDIT, currency=currency, valid_from=utcnow(), position=len(account.balances)
-        )
-        account.balances.append(balance)
-    balance.extension = {"amount": {"value": to_json_value(credit)}}
-    account.last_update = utcnow()
-    session.flush()
-    accounts = service.runtime.service_of("TMF666", "billingAccount")
-    if accounts is not None:
-        change = Change("attributeValueChange", accounts.resource.path, account, ["accountBalance"], ctx)
-        accounts.runtime.notify(session, change)
+    """The billing account's balances after a payment or refund: its `credit` (what its payments
+    left to no bill, less what refunds took back of it) and its receivable and deposit with it
+    (tmf_api.apis.balances), under the account's row lock."""
+    balances.refresh(service, session, account_id, ctx)
 
 
 RULES = {

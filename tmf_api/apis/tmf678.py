@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sid_model import Account, CustomerBill
-from tmf_api.apis import billing
+from tmf_api.apis import balances, billing
 from tmf_api.apis.rating import OPERATOR_TIME
 from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.resource import ApiRuntime, Change, RequestContext, ResourceService, Rules, utcnow
@@ -113,8 +113,13 @@ def _after_bill_state_change(
     service: ResourceService, session: Session, bill: Any, old_state: str | None, ctx: RequestContext
 ) -> None:
     # A bill sent to an account with prepaid money is settled from it as far as it goes.
+    made = []
     if bill.state == "sent" and bill.billing_account_id:
-        settle_from_prepaid(service, session, bill.billing_account_id, ctx)
+        made = settle_from_prepaid(service, session, bill.billing_account_id, ctx)
+    # What the account is owed changes when the bill starts or stops being owed (a payment made
+    # refreshed the account's balances itself).
+    if not made and (old_state in balances.OWED) != (bill.state in balances.OWED):
+        balances.refresh(service, session, bill.billing_account_id, ctx)
 
 
 DEMO_ACTIONS = {"billRun": _demo_bill_run}
