@@ -34,6 +34,7 @@ from tmf_api.adapter.middleware import (
     log_problem,
     log_unhandled,
 )
+from tmf_api.adapter.operations import DirectApi
 from tmf_api.adapter.validation import CachedJSONBodyValidator, NamingParameterValidator
 from tmf_api.delivery import Dispatcher
 from tmf_api.engine import rendered
@@ -238,6 +239,9 @@ def create_app(settings: Settings) -> Application:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         lifespan=_lifespan(settings, runtimes, sessions, dispatcher),
     )
+    # Our handlers are called straight from the scope (tmf_api/adapter/operations.py); the APIs
+    # added below are built from this class (Connexion reads it at add_api).
+    app._middleware_app.api_cls = DirectApi
     # Connexion logs each error with its repr, which quotes the offending body or value: ours log
     # kinds, statuses and places only (nothing personal reaches the logs).
     app.add_error_handler(ProblemException, _on_problem)
