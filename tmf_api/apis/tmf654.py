@@ -9,8 +9,9 @@ not active is stored `failed` (its FailureEvent says so). A completed top-up, ad
 transfer can be cancelled (PATCH status `cancelled`): its value goes back where it came from, if
 it is still there. Every change is an entry of balanceActionHistory.
 
-Billing accounts opened through TMF666 get their CNY bucket through REACTIONS (the registry calls
-them on another API's changes).
+Billing accounts opened through TMF666 get their CNY bucket, and products of TMF637 whose offering
+carries allowances their allowance buckets (tmf_api.apis.allowance), through REACTIONS (the registry
+calls them on another API's changes).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sid_model import BalanceAction, Bucket
-from tmf_api.apis import prepay
+from sid_model import BalanceAction, Bucket, Product
+from tmf_api.apis import allowance, billing, prepay
 from tmf_api.apis.prepay import BalanceError
 from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.document import build
-from tmf_api.engine.resource import RequestContext, ResourceService, Rules, relative_hrefs, utcnow
+from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, relative_hrefs, utcnow
 from tmf_api.errors import TMFError, bad_request
 from tmf_api.registry import manifest, read_yaml
 
@@ -270,7 +271,27 @@ RULES = {
     "reserveBalance": _ACTION,
 }
 
+
+def _product_created(session: Session, change: Change) -> None:
+    """A product entering the inventory active gets its allowance buckets for the billing period
+    of its account holding now."""
+    product = change.row
+    assert isinstance(product, Product)
+    allowance.open_product_buckets(session, product, utcnow(), billing.period_at)
+
+
+def _product_status_changed(session: Session, change: Change) -> None:
+    """The product's allowance buckets follow its status; one that becomes active for the first
+    time (created → active) gets them."""
+    product = change.row
+    assert isinstance(product, Product)
+    if not allowance.follow_status(session, product, utcnow()):
+        _product_created(session, change)
+
+
 # Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change).
 REACTIONS = {
     ("TMF666", "billingAccount", "create"): prepay.open_account_bucket,
+    ("TMF637", "product", "create"): _product_created,
+    ("TMF637", "product", "stateChange"): _product_status_changed,
 }
