@@ -122,7 +122,9 @@ def test_buckets_open_renew_once_follow_the_plan_and_the_status(session: Session
     entries = session.scalar(select(func.count()).select_from(BalanceActionHistory))
     billing.run_cycle(session, "BA-ALW", "2027-01", local("2027-02-02", 9))
     later = local("2027-02-03")
-    assert allowance.renew(session, "BA-ALW", billing.period_at(session, "BA-ALW", later), later) == []
+    assert (
+        allowance.renew(session, "BA-ALW", lambda: billing.period_at(session, "BA-ALW", later), later) == []
+    )
     assert session.scalar(select(func.count()).select_from(BalanceActionHistory)) == entries
     renewed = session.scalars(
         select(BalanceActionHistory.description).where(BalanceActionHistory.bucket_id == data.id)
@@ -137,12 +139,12 @@ def test_buckets_open_renew_once_follow_the_plan_and_the_status(session: Session
         "voice": ("active", "1000", "minute", mar, dt.date(2027, 4, 1)),
         "sms": ("active", "100", "message", mar, dt.date(2027, 4, 1)),
     }
-    totals = dict(
+    totals: dict[str | None, Decimal] = dict(
         session.execute(
             select(AccumulatedBalance.usage_type, AccumulatedBalance.total_amount).where(
                 AccumulatedBalance.party_account_id == "BA-ALW"
             )
-        ).all()
+        ).tuples().all()
     )
     assert totals == {"data": Decimal(60), "voice": Decimal(1000), "sms": Decimal(100)}
     # 停机 / 复机 / 拆机: the buckets follow.

@@ -562,7 +562,8 @@ def run_period(
     rated = rate_period(session, account_id, period, now, run_id)
     # The run that closes a period renews the allowance buckets for the next one (the one holding
     # the run, when it is late): tmf_api.apis.allowance.
-    allowance.renew(session, account_id, period_at(session, account_id, max(now, period.end)), now)
+    end = period.end
+    allowance.renew(session, account_id, lambda: period_at(session, account_id, max(now, end)), now)
     try:
         bill = bill_account(session, account_id, now, run_type="onCycle", until=period.end, period=period)
     except BillingError:

@@ -281,12 +281,16 @@ def _product_created(session: Session, change: Change) -> None:
 
 
 def _product_status_changed(session: Session, change: Change) -> None:
-    """The product's allowance buckets follow its status; one that becomes active for the first
-    time (created → active) gets them."""
+    """The product's allowance buckets follow its status; one held for the first time (created →
+    active: its status periods, recorded before the change is reported, say so) gets them."""
     product = change.row
     assert isinstance(product, Product)
-    if not allowance.follow_status(session, product, utcnow()):
+    periods = product.status_periods
+    before = periods[-2].status if len(periods) > 1 else None
+    if product.status in allowance.HELD and before not in allowance.HELD:
         _product_created(session, change)
+    else:
+        allowance.follow_status(session, product, utcnow())
 
 
 # Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change).
