@@ -2,7 +2,7 @@
 bucket's value under its row lock, never below zero, in exact decimals.
 
 The HTTP rules (tmf_api.apis.tmf654) and other APIs' rules call these functions: `open_bucket`
-when an account (or, later, a provisioned product with allowances) needs one, `debit` when a bill
+when an account (or a provisioned product with allowances: allowance.py) needs one, `debit` when a bill
 is settled from prepaid money. Each change locks the buckets it touches (`SELECT … FOR UPDATE` on
 PostgreSQL, in id order so that two transfers never deadlock; SQLite writers take the database's
 write lock), checks, changes and refreshes the accumulated balance in the same transaction.
@@ -79,7 +79,7 @@ def open_bucket(
     """An empty active bucket of the account (its own if it has one of that usage type already),
     named in the account's accumulated balance of that usage type, which is opened with it.
 
-    The one way buckets come to be: a billing account's CNY bucket (below), and later the
+    The one way buckets come to be: a billing account's CNY bucket (below), and the
     allowance buckets (`data`, `voice`, `sms`) of provisioned products (TMF637), whose callers
     pass the product references in `extension`. `fresh`: the account was opened in this very
     transaction, so it has neither bucket nor accumulated balance yet (two look-ups saved).
