@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import decimal
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -293,9 +294,13 @@ def _product_status_changed(session: Session, change: Change) -> None:
         allowance.follow_status(session, product, utcnow())
 
 
-# Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change).
-REACTIONS = {
+# Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change), one API's
+# at a time (no typed list of APIs: tests/test_registry.py).
+REACTIONS: dict[tuple[str, str, str], Callable[[Session, Change], None]] = {
     ("TMF666", "billingAccount", "create"): prepay.open_account_bucket,
-    ("TMF637", "product", "create"): _product_created,
-    ("TMF637", "product", "stateChange"): _product_status_changed,
+}
+PRODUCTS = "TMF637"
+REACTIONS |= {
+    (PRODUCTS, "product", "create"): _product_created,
+    (PRODUCTS, "product", "stateChange"): _product_status_changed,
 }
