@@ -14,10 +14,19 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sid_model import Account, AccumulatedBalance, BalanceActionHistory, Bucket, Product, ProductOffering
+from sid_model import (
+    Account,
+    AccumulatedBalance,
+    BalanceActionHistory,
+    BillingCycleSpecification,
+    Bucket,
+    Product,
+    ProductOffering,
+)
 from tests.fixtures.migrated import migrate
-from tmf_api.apis import allowance, billing, prepay
+from tmf_api.apis import allowance, billing, prepay, tmf654
 from tmf_api.apis.rating import OPERATOR_TIME
+from tmf_api.engine.resource import Change
 
 
 def local(day: str, hour: int = 0) -> dt.datetime:
@@ -164,3 +173,24 @@ def test_buckets_open_renew_once_follow_the_plan_and_the_status(session: Session
             AccumulatedBalance.party_account_id == "BA-ALW", AccumulatedBalance.usage_type == "data"
         )
     ) == Decimal(0)
+
+
+def test_an_account_whose_cycle_cannot_be_read_gets_no_buckets(session: Session) -> None:
+    """The TMF637 create reaction (tmf_api.apis.tmf654) on an account whose billing cycle names an
+    unknown period: no allowance bucket, no error (its bill runs refuse with the reason)."""
+    session.add_all(
+        [
+            BillingCycleSpecification(id="BCS-ODD", billing_period="fortnight"),
+            Account(
+                id="BA-ODD", kind="billingAccount", state="active", billing_cycle_specification_id="BCS-ODD"
+            ),
+            ProductOffering(id="PO-ODD", extension={"prodSpecCharValueUse": [use("国内通用流量", 30, "GB")]}),
+        ]
+    )
+    odd = Product(id="PRD-ODD", status="active", billing_account_id="BA-ODD", product_offering_id="PO-ODD")
+    session.add(odd)
+    session.flush()
+    tmf654.REACTIONS["TMF637", "product", "create"](session, Change("create", "product", odd))
+    assert values(session, odd.id) == {}
+    with pytest.raises(billing.BillingError, match="fortnight"):
+        billing.run_cycle(session, "BA-ODD", "2027-01", local("2027-02-01"))

@@ -16,6 +16,7 @@ calls them on another API's changes).
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import uuid
 from collections.abc import Callable
@@ -278,7 +279,9 @@ def _product_created(session: Session, change: Change) -> None:
     of its account holding now."""
     product = change.row
     assert isinstance(product, Product)
-    allowance.open_product_buckets(session, product, utcnow(), billing.period_at)
+    # An account whose cycle cannot be read has no period (its bill runs say why): no buckets.
+    with contextlib.suppress(billing.BillingError):
+        allowance.open_product_buckets(session, product, utcnow(), billing.period_at)
 
 
 def _product_status_changed(session: Session, change: Change) -> None:
