@@ -61,3 +61,18 @@ def test_demo_data_of_every_manifest_links_across_apis(database_url: str) -> Non
         assert [c["state"] for c in cancel] == ["done"]
         order = client.get(f"{V5}/productOrder/{cancel[0]['productOrder']['id']}").json()
         assert order["state"] == "cancelled"
+        # The 5G lines' allowance buckets (TMF654), from their offerings: 刘洋's and 张伟's active,
+        # 赵磊's suspended with his line; the secondary SIM's 0 GB is none.
+        lines = {
+            p["id"]: p["status"]
+            for p in client.get("/tmf-api/productInventory/v4/product", params={"limit": "1000"}).json()
+        }
+        allowances = client.get(
+            "/tmf-api/prepayBalanceManagement/v4/bucket", params={"usageType": "data", "limit": "1000"}
+        ).json()
+        assert sorted((b["status"], lines[b["product"][0]["id"]]) for b in allowances) == [
+            ("active", "active"),
+            ("active", "active"),
+            ("suspended", "suspended"),
+        ]
+        assert {b["remainingValue"]["units"] for b in allowances} == {"GB"}

@@ -96,10 +96,12 @@ TMF621_COUNTS: dict[tuple[str, str, str], int] = {
 # A bill on demand is first the bill run of the account's latest ended period: the account's
 # billing cycle (twice: this period, then the one before), that period's bill if made, the
 # account's products with their prices and status periods (three SELECTs), the charges already
-# rated for them, the period's unbilled rates (none here: the order was completed today); then
-# the off-cycle bill: the unbilled rates and, in one SELECT, the TMF666 account's name and cycle.
+# rated for them, the period's unbilled rates (none here: the order was completed today), the
+# products with their offerings' attributes for the allowance renewal (one joined SELECT; none
+# carries allowances here); then the off-cycle bill: the unbilled rates and, in one SELECT, the
+# TMF666 account's name and cycle.
 TMF678_COUNTS: dict[tuple[str, str, str], int] = {
-    ("v4", "customerBillOnDemand", "create"): 22,
+    ("v4", "customerBillOnDemand", "create"): 23,
     ("v4", "customerBillOnDemand", "retrieve"): 1,
     ("v4", "customerBillOnDemand", "list"): 1,
     ("v4", "customerBill", "retrieve"): 1,
@@ -107,7 +109,7 @@ TMF678_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "customerBill", "patch"): 5,
     ("v4", "appliedCustomerBillingRate", "retrieve"): 1,
     ("v4", "appliedCustomerBillingRate", "list"): 1,
-    ("v5", "customerBillOnDemand", "create"): 22,
+    ("v5", "customerBillOnDemand", "create"): 23,
     ("v5", "customerBillOnDemand", "retrieve"): 1,
     ("v5", "customerBillOnDemand", "list"): 1,
     ("v5", "customerBill", "retrieve"): 1,
@@ -245,17 +247,18 @@ TMF629_COUNTS: dict[tuple[str, str, str], int] = {
 }
 # A product: its row and child collections (prices, characteristics, related parties) and its
 # status period; a state change (the patch counted) ends the open period and starts one (a SELECT
-# of the periods, an UPDATE, an INSERT); a read is its rendered form.
+# of the periods, an UPDATE, an INSERT) and, a product active for the first time, looks up its
+# offering's allowances (TMF654 allowance buckets; none here); a read is its rendered form.
 TMF637_COUNTS: dict[tuple[str, str, str], int] = {
     ("v4", "product", "create"): 7,
     ("v4", "product", "retrieve"): 1,
     ("v4", "product", "list"): 1,
-    ("v4", "product", "patch"): 12,
+    ("v4", "product", "patch"): 13,
     ("v4", "product", "delete"): 11,
     ("v5", "product", "create"): 7,
     ("v5", "product", "retrieve"): 1,
     ("v5", "product", "list"): 1,
-    ("v5", "product", "patch"): 12,
+    ("v5", "product", "patch"): 13,
     ("v5", "product", "delete"): 11,
 }
 # A payment of (part of) a bill of an account held here: the account's existence, the bill under its

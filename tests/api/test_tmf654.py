@@ -6,6 +6,7 @@ say, history entries, accumulated balances and the document's events."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 import uuid
@@ -356,12 +357,13 @@ def wait_until_waiting_on_bucket(conn: Any, requests: int) -> None:
     raise AssertionError("the requests never waited on the bucket's row lock")
 
 
-def test_a_reservation_and_a_transfer_at_once_never_take_the_bucket_below_zero(
+def test_two_reservations_or_a_reservation_and_a_transfer_at_once_never_take_the_bucket_below_zero(
     db_kind: str, database_url: str
 ) -> None:
     """Two server processes on PostgreSQL (threads of one app on SQLite, whose writers take turns
     from the start): both requests read the bucket while another connection holds it, so without
-    the row lock both would see 100.00 and both take 80.00 from it."""
+    the row lock both would see 100.00 and both take 80.00 from it. A reservation races a second
+    reservation, then (on the same servers, fresh accounts) a transfer."""
     with contextlib.ExitStack() as stack:
         if db_kind == "postgresql":
             one, other = stack.enter_context(two_servers(database_url))
@@ -369,53 +371,55 @@ def test_a_reservation_and_a_transfer_at_once_never_take_the_bucket_below_zero(
         else:
             client = stack.enter_context(make_client(database_url))
             send_one = send_other = client.request
-        accounts = []
-        for name in ("孙丽的预付费账户", "周强的预付费账户"):
-            created = send_one("POST", f"{ACCOUNTS_V4}/billingAccount", json=account_v4(name))
-            assert created.status_code == 201, created.text
-            accounts.append(created.json()["id"])
-        sun, zhou = accounts
-        assert send_one("POST", f"{V4}/topupBalance", json=topup_body(sun, 100)).status_code == 201
-        reserve = {
-            "amount": {"amount": 80},
-            "usageType": "monetary",
-            "bucket": {"id": f"CNY-{sun}"},
-            "partyAccount": {"id": sun},
-        }
-        transfer = {
-            "reason": "话费转赠",
-            "amount": {"amount": 80, "units": "CNY"},
-            "usageType": "monetary",
-            "bucket": {"id": f"CNY-{sun}"},
-            "receiverBucket": {"id": f"CNY-{zhou}"},
-            "receiverBucketUsageType": "monetary",
-            "channel": {"id": "online"},
-            "logicalResource": [{"id": "13316880123"}],
-            "receiverLogicalResource": {"id": "18938650456"},
-        }
-        requests = [
-            lambda: send_one("POST", f"{V4}/reserveBalance", json=reserve),
-            lambda: send_other("POST", f"{V4}/transferBalance", json=transfer),
-        ]
-        if db_kind == "postgresql":
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                with bucket_held(database_url, f"CNY-{sun}") as holder:
-                    futures = [pool.submit(request) for request in requests]
-                    wait_until_waiting_on_bucket(holder, requests=2)
-                results = [f.result(timeout=WAIT_S) for f in futures]
-        else:
-            engine = client.app.sessions.kw["bind"]
-            results = race_on_sqlite(database_url, engine, "", requests)
-        assert sorted(r.status_code for r in results) == [201, 400], [r.text for r in results]
-        refused = next(r for r in results if r.status_code == 400)
-        assert "amount.amount" in refused.json()["message"]
 
         def value(account: str, name: str) -> Decimal:
             bucket = send_one("GET", f"{V4}/bucket/CNY-{account}").json()
             return Decimal(str(bucket[name]["amount"]))
 
-        assert value(sun, "remainingValue") == Decimal(20)
-        assert value(sun, "reservedValue") + value(zhou, "remainingValue") == Decimal(80)
+        for second in ("reserveBalance", "transferBalance"):
+            accounts = []
+            for name in ("孙丽的预付费账户", "周强的预付费账户"):
+                created = send_one("POST", f"{ACCOUNTS_V4}/billingAccount", json=account_v4(name))
+                assert created.status_code == 201, created.text
+                accounts.append(created.json()["id"])
+            sun, zhou = accounts
+            assert send_one("POST", f"{V4}/topupBalance", json=topup_body(sun, 100)).status_code == 201
+            reserve = {
+                "amount": {"amount": 80},
+                "usageType": "monetary",
+                "bucket": {"id": f"CNY-{sun}"},
+                "partyAccount": {"id": sun},
+            }
+            transfer = {
+                "reason": "话费转赠",
+                "amount": {"amount": 80, "units": "CNY"},
+                "usageType": "monetary",
+                "bucket": {"id": f"CNY-{sun}"},
+                "receiverBucket": {"id": f"CNY-{zhou}"},
+                "receiverBucketUsageType": "monetary",
+                "channel": {"id": "online"},
+                "logicalResource": [{"id": "13316880123"}],
+                "receiverLogicalResource": {"id": "18938650456"},
+            }
+            body = reserve if second == "reserveBalance" else transfer
+            requests: list[Callable[[], httpx.Response]] = [
+                functools.partial(send_one, "POST", f"{V4}/reserveBalance", json=reserve),
+                functools.partial(send_other, "POST", f"{V4}/{second}", json=body),
+            ]
+            if db_kind == "postgresql":
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    with bucket_held(database_url, f"CNY-{sun}") as holder:
+                        futures = [pool.submit(request) for request in requests]
+                        wait_until_waiting_on_bucket(holder, requests=2)
+                    results = [f.result(timeout=WAIT_S) for f in futures]
+            else:
+                engine = client.app.sessions.kw["bind"]
+                results = race_on_sqlite(database_url, engine, "", requests)
+            assert sorted(r.status_code for r in results) == [201, 400], (second, [r.text for r in results])
+            refused = next(r for r in results if r.status_code == 400)
+            assert "amount.amount" in refused.json()["message"]
+            assert value(sun, "remainingValue") == Decimal(20), second
+            assert value(sun, "reservedValue") + value(zhou, "remainingValue") == Decimal(80), second
 
 
 def test_debit_takes_prepaid_money_for_other_rules_never_below_zero(api_client: CheckedClient) -> None:

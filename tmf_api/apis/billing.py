@@ -30,6 +30,7 @@ from sid_model import (
     ProductOrderItem,
     ProductPrice,
 )
+from tmf_api.apis import allowance
 from tmf_api.apis.rating import (  # bill cycles start at the operator's midnights
     CENT,
     OPERATOR_TIME,
@@ -604,6 +605,10 @@ def run_period(
     if made is not None:
         return BillRun(run_id, account_id, period, [], made, existing=True)
     rated = rate_period(session, account_id, period, now, run_id)
+    # The run that closes a period renews the allowance buckets for the next one (the one holding
+    # the run, when it is late): tmf_api.apis.allowance.
+    end = period.end
+    allowance.renew(session, account_id, lambda: period_at(session, account_id, max(now, end)), now)
     try:
         bill = bill_account(session, account_id, now, run_type="onCycle", until=period.end, period=period)
     except BillingError:

@@ -2,7 +2,7 @@
 bucket's value under its row lock, never below zero, in exact decimals.
 
 The HTTP rules (tmf_api.apis.tmf654) and other APIs' rules call these functions: `open_bucket`
-when an account (or, later, a provisioned product with allowances) needs one, `debit` when a bill
+when an account (or a provisioned product with allowances: allowance.py) needs one, `debit` when a bill
 is settled from prepaid money. Each change locks the buckets it touches (`SELECT … FOR UPDATE` on
 PostgreSQL, in id order so that two transfers never deadlock; SQLite writers take the database's
 write lock), checks, changes and refreshes the accumulated balance in the same transaction.
@@ -73,15 +73,19 @@ def open_bucket(
     account_href: str | None = None,
     extension: dict[str, Any] | None = None,
     fresh: bool = False,
+    bucket_id_: str | None = None,
+    total_name: str | None = None,
 ) -> Bucket:
     """An empty active bucket of the account (its own if it has one of that usage type already),
     named in the account's accumulated balance of that usage type, which is opened with it.
 
-    The one way buckets come to be: a billing account's CNY bucket (below), and later the
+    The one way buckets come to be: a billing account's CNY bucket (below), and the
     allowance buckets (`data`, `voice`, `sms`) of provisioned products (TMF637), whose callers
     pass the product references in `extension`. `fresh`: the account was opened in this very
-    transaction, so it has neither bucket nor accumulated balance yet (two look-ups saved)."""
-    id_ = bucket_id(account_id, usage_type)
+    transaction, so it has neither bucket nor accumulated balance yet (two look-ups saved).
+    `bucket_id_`: the bucket's own id (a product's allowance, tmf_api.apis.allowance), else the
+    account's of that usage type; `total_name`: the name of an accumulated balance opened with it."""
+    id_ = bucket_id_ or bucket_id(account_id, usage_type)
     found = None if fresh else session.scalars(select(Bucket).where(Bucket.id == id_)).one_or_none()
     if found is not None:
         return found
@@ -116,7 +120,8 @@ def open_bucket(
         session.add(
             AccumulatedBalance(
                 id=accumulated_id(account_id, usage_type),
-                name=f"{account_name or account_id} 账户余额" if usage_type == MONETARY else f"{name} 合计",
+                name=total_name
+                or (f"{account_name or account_id} 账户余额" if usage_type == MONETARY else f"{name} 合计"),
                 description=f"All {usage_type} buckets of the account, summed",
                 party_account_id=account_id,
                 usage_type=usage_type,

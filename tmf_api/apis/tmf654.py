@@ -9,26 +9,29 @@ not active is stored `failed` (its FailureEvent says so). A completed top-up, ad
 transfer can be cancelled (PATCH status `cancelled`): its value goes back where it came from, if
 it is still there. Every change is an entry of balanceActionHistory.
 
-Billing accounts opened through TMF666 get their CNY bucket through REACTIONS (the registry calls
-them on another API's changes).
+Billing accounts opened through TMF666 get their CNY bucket, and products of TMF637 whose offering
+carries allowances their allowance buckets (tmf_api.apis.allowance), through REACTIONS (the registry
+calls them on another API's changes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sid_model import BalanceAction, Bucket
-from tmf_api.apis import balances, prepay
+from sid_model import BalanceAction, Bucket, Product
+from tmf_api.apis import allowance, balances, billing, prepay
 from tmf_api.apis.prepay import BalanceError
 from tmf_api.apis.settlement import settle_from_prepaid
 from tmf_api.engine.document import build
-from tmf_api.engine.resource import RequestContext, ResourceService, Rules, relative_hrefs, utcnow
+from tmf_api.engine.resource import Change, RequestContext, ResourceService, Rules, relative_hrefs, utcnow
 from tmf_api.errors import TMFError, bad_request
 from tmf_api.registry import manifest, read_yaml
 
@@ -288,7 +291,37 @@ RULES = {
     "reserveBalance": _ACTION,
 }
 
-# Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change).
-REACTIONS = {
+
+def _product_created(session: Session, change: Change) -> None:
+    """A product entering the inventory active gets its allowance buckets for the billing period
+    of its account holding now."""
+    product = change.row
+    assert isinstance(product, Product)
+    # An account whose cycle cannot be read has no period (its bill runs say why): no buckets.
+    with contextlib.suppress(billing.BillingError):
+        allowance.open_product_buckets(session, product, utcnow(), billing.period_at)
+
+
+def _product_status_changed(session: Session, change: Change) -> None:
+    """The product's allowance buckets follow its status; one held for the first time (created →
+    active: its status periods, recorded before the change is reported, say so) gets them."""
+    product = change.row
+    assert isinstance(product, Product)
+    periods = product.status_periods
+    before = periods[-2].status if len(periods) > 1 else None
+    if product.status in allowance.HELD and before not in allowance.HELD:
+        _product_created(session, change)
+    else:
+        allowance.follow_status(session, product, utcnow())
+
+
+# Other APIs' changes this API reacts to: (api, resource, kind) -> f(session, change), one API's
+# at a time (no typed list of APIs: tests/test_registry.py).
+REACTIONS: dict[tuple[str, str, str], Callable[[Session, Change], None]] = {
     ("TMF666", "billingAccount", "create"): prepay.open_account_bucket,
+}
+PRODUCTS = "TMF637"
+REACTIONS |= {
+    (PRODUCTS, "product", "create"): _product_created,
+    (PRODUCTS, "product", "stateChange"): _product_status_changed,
 }
