@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from tmf_api.engine.mapping import MAPPINGS_ROOT, Lifecycle
+from tmf_api.engine.events import event_names
+from tmf_api.engine.mapping import MAPPINGS_ROOT, Lifecycle, ResourceMapping
 from tmf_api.registry import ApiManifest, ApiVersion, lifecycles, load_mapping, manifests
 from tmf_api.specs import load_document
 
@@ -80,13 +81,18 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
+def operation_anchor(path: str, method: str) -> str:
+    """The id of an operation's heading on its page (linked from the eTOM map)."""
+    return "op-" + method + "-" + "-".join(re.findall(r"[A-Za-z0-9]+", path))
+
+
 def _media_schemas(content: dict[str, Any] | None) -> str:
     names = sorted({_schema_name(media.get("schema")) for media in (content or {}).values()} - {""})
     return ", ".join(f"`{name}`" for name in names)
 
 
 def _operation_section(path: str, method: str, op: dict[str, Any], document: dict[str, Any]) -> list[str]:
-    lines = [f"### `{method.upper()} {path}`", ""]
+    lines = [f"### `{method.upper()} {path}` {{: #{operation_anchor(path, method)} }}", ""]
     summary = op.get("summary") or op.get("operationId") or ""
     lines += [f"**{_cell(summary)}**", ""]
     if op.get("description"):
@@ -169,9 +175,14 @@ def tmf630_features(document: dict[str, Any]) -> list[str]:
     return found
 
 
-def _events(document: dict[str, Any], schema: str) -> list[str]:
-    schemas = document.get("components", {}).get("schemas", {})
-    return sorted(name for name in schemas if name.startswith(schema) and name.endswith("Event"))
+def _events(defined: set[str], resource: ResourceMapping) -> list[str]:
+    """The events a resource's changes raise (tmf_api.engine.events): the defaults and the
+    mapping's own names, those the document (or the one of `events_from`) defines."""
+    schema = resource.schema
+    names = {f"{schema}{suffix}" for suffix in ("CreateEvent", "AttributeValueChangeEvent", "DeleteEvent")}
+    names.add(resource.state_change_event or f"{schema}StateChangeEvent")
+    names |= {name for extra in resource.state_events.values() for name in extra}
+    return sorted(names & defined)
 
 
 def _api_page(m: ApiManifest, version: ApiVersion) -> str:
@@ -194,6 +205,8 @@ def _api_page(m: ApiManifest, version: ApiVersion) -> str:
     lines += ["## TMF630 features", "", *[f"- {f}" for f in tmf630_features(document)], ""]
     mapping = load_mapping(m.api, version.version)
     machines = lifecycles(m.api)
+    source = m.versions[version.events_from].document if version.events_from else version.document
+    defined = event_names(load_document(source))
     lines += ["## Resources", ""]
     for path, resource in mapping.resources.items():
         entity = resource.node.entity
@@ -201,9 +214,9 @@ def _api_page(m: ApiManifest, version: ApiVersion) -> str:
         lines += [f"### {path}", "", f"Schema `{resource.schema}`; stored in SID entity `{entity.__name__}`"]
         lines[-1] += f" (table `{table}`), see the [SID model](../sid.md#sid-{entity.__name__.lower()})."
         lines.append("")
-        events = _events(document, resource.schema)
+        events = _events(defined, resource)
         if events:
-            lines += ["Events: " + ", ".join(f"`{e}`" for e in events), ""]
+            lines += ["Events sent: " + ", ".join(f"`{e}`" for e in events), ""]
         machine = machines.get(resource.lifecycle or "")
         if machine is not None:
             lines += [f"Lifecycle of `{machine.attribute}` (from `mappings/{m.api}/{m.lifecycles}`):", ""]
@@ -214,7 +227,7 @@ def _api_page(m: ApiManifest, version: ApiVersion) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _etom_page(catalogue: dict[str, Any], used: dict[str, list[tuple[ApiVersion, str]]]) -> str:
+def _etom_page(catalogue: dict[str, Any], used: dict[str, list[tuple[ApiVersion, str, str]]]) -> str:
     etom = catalogue["etom"]
     processes: dict[str, Any] = etom["processes"]
     lines = [
@@ -231,15 +244,16 @@ def _etom_page(catalogue: dict[str, Any], used: dict[str, list[tuple[ApiVersion,
 
     for top in sorted({level1(pid) for pid in processes}, key=_id_key):
         known = processes.get(top)
-        lines += [f"## {top} {known['name'] if known else ''}".rstrip(), ""]
+        # the catalogue names the level-1 processes it lists; the others show their id
+        lines += [f"## Level 1: {top} {known['name'] if known else ''}".rstrip(), ""]
         for pid in sorted((p for p in processes if level1(p) == top and p != top), key=_id_key):
             spec = processes[pid]
             depth = "#" * min(2 + int(spec["level"]) - 1, 6)
             lines += [f"{depth} {pid} {spec['name']} {{: #etom-{pid.replace('.', '-')} }}", ""]
             former = f" (before eTOM 15: {spec['former_id']})" if spec.get("former_id") else ""
             lines += [f"Level {spec['level']}{former}. {_cell(spec.get('description'))}", ""]
-            for version, label in used.get(pid, []):
-                lines.append(f"- [{version.api} {version.version}: {label}]({page_name(version)})")
+            for version, label, link in used.get(pid, []):
+                lines.append(f"- [{version.api} {version.version}: {label}]({link})")
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -316,7 +330,7 @@ def write_sources(folder: Path) -> list[str]:
     for asset in (MERMAID, IFRAME_WORKER):
         shutil.copyfile(ASSETS / asset, docs / "assets" / asset)
     pages = {"index.md": _index_page(catalogue)}
-    used: dict[str, list[tuple[ApiVersion, str]]] = {}
+    used: dict[str, list[tuple[ApiVersion, str, str]]] = {}
     nav: list[Any] = [{"Home · 首页": "index.md"}]
     every = [v for m in manifests().values() for v in m.versions.values()]
     for m in manifests().values():
@@ -327,7 +341,9 @@ def write_sources(folder: Path) -> list[str]:
             for path, method, op in operations(load_document(version.document)):
                 process = op.get("x-etom-process") or {}
                 if process.get("id"):
-                    used.setdefault(str(process["id"]), []).append((version, f"{method.upper()} {path}"))
+                    label = f"{method.upper()} {path}"
+                    link = f"{page_name(version)}#{operation_anchor(path, method)}"
+                    used.setdefault(str(process["id"]), []).append((version, label, link))
         zh = (m.raw.get("docs") or {}).get("title_zh", "")
         nav.append({f"{m.api} {m.title} · {zh}": entries})
     pages["etom.md"] = _etom_page(catalogue, used)
