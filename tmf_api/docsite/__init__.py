@@ -11,6 +11,7 @@ from file:// or any static host; Mermaid is vendored (assets/), never fetched.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -422,11 +423,13 @@ def cached_site(cache: Path) -> Path:
     with _lock:
         site = cache / f"site-{_inputs_digest()}"
         if not (site / "index.html").is_file():
-            partial = cache / f"{site.name}.partial"
-            shutil.rmtree(partial, ignore_errors=True)
+            # built aside and renamed: servers starting together never serve half a site
+            partial = cache / f"{site.name}.{os.getpid()}.partial"
             build(partial)
-            shutil.rmtree(site, ignore_errors=True)
-            partial.replace(site)
+            try:
+                partial.replace(site)
+            except OSError:  # another process renamed its build first: the same sources
+                shutil.rmtree(partial, ignore_errors=True)
         return site
 
 
