@@ -25,7 +25,7 @@ SERVE_ARGS ?=
 .PHONY: help serve test lint bench venv node postgres clean
 
 help:
-	@echo "make serve   set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data, Swagger UI at /docs)"
+	@echo "make serve   set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data, docs at /docs/, Swagger UI at /swagger)"
 	@echo "make test    set up .venv, newman and PostgreSQL, run the whole suite (SQLite + throwaway PostgreSQL)"
 	@echo "make lint    ruff check + mypy"
 	@echo "make bench   run bench/run.py"
