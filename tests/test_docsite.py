@@ -42,9 +42,14 @@ def test_every_api_version_has_a_page_listing_every_operation(site: Path) -> Non
     problems = []
     for version in api_versions():
         page = _page(site, version)
-        for path, method, _op in docsite.operations(load_document(version.document)):
+        document = load_document(version.document)
+        for path, method, op in docsite.operations(document):
             if f'id="{docsite.operation_anchor(path, method)}"' not in page:
                 problems.append(f"{version.api} {version.version}: {method.upper()} {path} missing")
+            # its request and response schemas have their attributes on the page
+            for name in docsite.operation_schemas(op, document):
+                if f'id="schema-{name}"' not in page:
+                    problems.append(f"{version.api} {version.version}: schema {name} missing")
     assert not problems, "\n".join(problems)
     assert (site / "etom.html").is_file() and (site / "sid.html").is_file()
 

@@ -87,9 +87,15 @@ def operation_anchor(path: str, method: str) -> str:
     return "op-" + method + "-" + "-".join(re.findall(r"[A-Za-z0-9]+", path))
 
 
-def _media_schemas(content: dict[str, Any] | None) -> str:
+def _media_schemas(content: dict[str, Any] | None, document: dict[str, Any]) -> str:
+    """The schemas of a body, each linked to its attributes (the page's Schemas section)."""
     names = sorted({_schema_name(media.get("schema")) for media in (content or {}).values()} - {""})
-    return ", ".join(f"`{name}`" for name in names)
+    schemas = document.get("components", {}).get("schemas", {})
+    linked = [
+        f"[`{name}`](#schema-{bare})" if (bare := name.removesuffix("[]")) in schemas else f"`{name}`"
+        for name in names
+    ]
+    return ", ".join(linked)
 
 
 def _operation_section(path: str, method: str, op: dict[str, Any], document: dict[str, Any]) -> list[str]:
@@ -112,10 +118,10 @@ def _operation_section(path: str, method: str, op: dict[str, Any], document: dic
     body = _resolve(op.get("requestBody"), document) if op.get("requestBody") else None
     if body:
         types = ", ".join(f"`{t}`" for t in body.get("content", {}))
-        lines.append(f"| Request body | {_media_schemas(body.get('content'))} ({types}) |")
+        lines.append(f"| Request body | {_media_schemas(body.get('content'), document)} ({types}) |")
     responses = []
     for code, response in op.get("responses", {}).items():
-        schemas = _media_schemas(_resolve(response, document).get("content"))
+        schemas = _media_schemas(_resolve(response, document).get("content"), document)
         responses.append(f"{code}{' ' + schemas if schemas else ''}")
     lines += [f"| Responses | {_cell('; '.join(responses))} |", ""]
     params = [_resolve(p, document) for p in op.get("parameters", [])]
@@ -128,6 +134,51 @@ def _operation_section(path: str, method: str, op: dict[str, Any], document: dic
             )
         lines.append("")
     return lines
+
+
+def _properties(name: str, document: dict[str, Any], seen: set[str] | None = None) -> dict[str, Any]:
+    """A schema's properties with those of the schemas it extends (`allOf`), each schema once:
+    recursive schemas end where they started."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return {}
+    seen.add(name)
+    schema = document.get("components", {}).get("schemas", {}).get(name) or {}
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf", []):
+        if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+            found |= _properties(part["$ref"].rsplit("/", 1)[-1], document, seen)
+        elif isinstance(part, dict):
+            found |= part.get("properties") or {}
+    return found | (schema.get("properties") or {})
+
+
+def _schema_sections(names: Iterable[str], document: dict[str, Any]) -> list[str]:
+    """The request and response schemas of the page's operations: their attributes, one level."""
+    lines = ["## Schemas", ""]
+    for name in sorted(set(names)):
+        properties = _properties(name, document)
+        lines += [f"### {name} {{: #schema-{name} }}", ""]
+        if not properties:
+            lines += ["(no attributes of its own)", ""]
+            continue
+        lines += ["| Attribute | Type | Description |", "| --- | --- | --- |"]
+        for attribute, spec in properties.items():
+            kind = _schema_name(spec) or ("oneOf" if isinstance(spec, dict) and "oneOf" in spec else "")
+            description = spec.get("description", "") if isinstance(spec, dict) else ""
+            lines.append(f"| `{_cell(attribute)}` | {_cell(kind)} | {_cell(description)} |")
+        lines.append("")
+    return lines
+
+
+def operation_schemas(op: dict[str, Any], document: dict[str, Any]) -> set[str]:
+    contents = []
+    if op.get("requestBody"):
+        contents.append(_resolve(op["requestBody"], document).get("content") or {})
+    contents += [_resolve(r, document).get("content") or {} for r in op.get("responses", {}).values()]
+    names = {_schema_name(media.get("schema")).removesuffix("[]") for c in contents for media in c.values()}
+    schemas = document.get("components", {}).get("schemas", {})
+    return {name for name in names if name in schemas}
 
 
 def state_diagram(lifecycle: Lifecycle) -> list[str]:
@@ -223,8 +274,11 @@ def _api_page(m: ApiManifest, version: ApiVersion) -> str:
             lines += [f"Lifecycle of `{machine.attribute}` (from `mappings/{m.api}/{m.lifecycles}`):", ""]
             lines += state_diagram(machine)
     lines += ["## Operations", ""]
+    shown: set[str] = set()
     for path, method, op in operations(document):
         lines += _operation_section(path, method, op, document)
+        shown |= operation_schemas(op, document)
+    lines += _schema_sections(shown, document)
     return "\n".join(lines) + "\n"
 
 
