@@ -128,3 +128,15 @@ def test_served_at_docs_with_swagger_ui_at_swagger(
         assert moved.status_code == 307 and moved.headers["location"] == "/docs/"
     swagger = client.get("/swagger")
     assert swagger.status_code == 200 and f"{one.base_path}/openapi.json" in swagger.text
+
+
+def test_the_sid_page_draws_every_table_and_foreign_key(site: Path) -> None:
+    from sid_model.base import Base
+
+    page = html.unescape((site / "sid.html").read_text("utf-8"))
+    assert page.count('<pre class="mermaid"><code>erDiagram') == len(docsite.er_diagrams())
+    for table in Base.metadata.tables.values():
+        mapped = any(m.local_table is table for m in Base.registry.mappers)
+        assert not mapped or f"    {table.name} {{" in page, table.name
+        for fk in table.foreign_keys:
+            assert f'{fk.column.table.name} ||--o{{ {table.name} : "{fk.parent.name}"' in page

@@ -338,9 +338,13 @@ def _sid_page(catalogue: dict[str, Any], versions: Iterable[ApiVersion]) -> str:
                 rows.setdefault(name, []).append(
                     f"| {where} | `{node.name}` | `{column.dotted}` | `{column.column}` |"
                 )
+    lines += ["## Entity–relationship diagrams", ""]
+    for module, diagram in er_diagrams().items():
+        lines += [f"### sid_model.{module}", "", *diagram]
+    lines += ["## Entities and their mappings", ""]
     for name in sorted(set(rows) | set(sid["entities"])):
         entity = sid["entities"].get(name, {})
-        lines += [f"## {name} {{: #sid-{name.lower()} }}", ""]
+        lines += [f"### {name} {{: #sid-{name.lower()} }}", ""]
         if entity:
             abe, domain = entity.get("abe", ""), entity.get("domain", "")
             lines += [f"{abe}, {domain}. {_cell(entity.get('description'))}", ""]
@@ -350,6 +354,33 @@ def _sid_page(catalogue: dict[str, Any], versions: Iterable[ApiVersion]) -> str:
             lines += ["| API | Node | Attribute | Column |", "| --- | --- | --- | --- |"]
             lines += [*sorted(set(rows[name])), ""]
     return "\n".join(lines) + "\n"
+
+
+def er_diagrams() -> dict[str, list[str]]:
+    """Mermaid entity-relationship diagrams from the SQLAlchemy metadata, one per sid_model module:
+    its tables with their columns, and each foreign key as a one-to-many relationship."""
+    from sid_model.base import Base
+
+    by_module: dict[str, list[Any]] = {}
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__name__):
+        table = mapper.local_table
+        if table is not None and mapper.class_.__module__.startswith("sid_model."):
+            by_module.setdefault(mapper.class_.__module__.removeprefix("sid_model."), []).append(table)
+    diagrams: dict[str, list[str]] = {}
+    for module, tables in sorted(by_module.items()):
+        lines = ["```mermaid", "erDiagram"]
+        for table in dict.fromkeys(tables):
+            lines.append(f"    {table.name} {{")
+            for column in table.columns:
+                keys = [k for k, on in (("PK", column.primary_key), ("FK", bool(column.foreign_keys))) if on]
+                marks = f" {','.join(keys)}" if keys else ""
+                lines.append(f"        {type(column.type).__name__} {column.name}{marks}")
+            lines.append("    }")
+        for table in dict.fromkeys(tables):
+            for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
+                lines.append(f'    {fk.column.table.name} ||--o{{ {table.name} : "{fk.parent.name}"')
+        diagrams[module] = [*lines, "```", ""]
+    return diagrams
 
 
 def _index_page(catalogue: dict[str, Any]) -> str:
