@@ -140,3 +140,15 @@ def test_the_sid_page_draws_every_table_and_foreign_key(site: Path) -> None:
         assert not mapped or f"    {table.name} {{" in page, table.name
         for fk in table.foreign_keys:
             assert f'{fk.column.table.name} ||--o{{ {table.name} : "{fk.parent.name}"' in page
+
+
+def test_the_etom_map_names_each_process_in_both_languages_and_links_its_operations(site: Path) -> None:
+    page = html.unescape((site / "etom.html").read_text("utf-8"))
+    processes = docsite._catalogue()["etom"]["processes"]
+    for pid, spec in processes.items():
+        assert f"{pid} {spec['name']} · {spec['name_zh']}" in page, pid
+    for version in api_versions():
+        html_page = Path(docsite.page_name(version)).with_suffix(".html")
+        for path, method, op in docsite.operations(load_document(version.document)):
+            link = f"{html_page}#{docsite.operation_anchor(path, method)}"
+            assert f'href="{link}"' in page, (version.key, path, method, op["x-etom-process"])

@@ -98,7 +98,9 @@ def _media_schemas(content: dict[str, Any] | None, document: dict[str, Any]) -> 
     return ", ".join(linked)
 
 
-def _operation_section(path: str, method: str, op: dict[str, Any], document: dict[str, Any]) -> list[str]:
+def _operation_section(
+    path: str, method: str, op: dict[str, Any], document: dict[str, Any], processes: dict[str, Any]
+) -> list[str]:
     lines = [f"### `{method.upper()} {path}` {{: #{operation_anchor(path, method)} }}", ""]
     summary = op.get("summary") or op.get("operationId") or ""
     lines += [f"**{_cell(summary)}**", ""]
@@ -106,11 +108,13 @@ def _operation_section(path: str, method: str, op: dict[str, Any], document: dic
         lines += [" ".join(str(op["description"]).split()), ""]
     process = op.get("x-etom-process") or {}
     entity = op.get("x-sid-entity") or {}
+    known = processes.get(str(process.get("id")), {})
+    zh = f" · {known['name_zh']}" if known.get("name_zh") else ""
     lines += [
         "| | |",
         "| --- | --- |",
         f"| Operation id | `{_cell(op.get('operationId'))}` |",
-        f"| eTOM process | [{_cell(process.get('id'))} {_cell(process.get('name'))}](../etom.md"
+        f"| eTOM process | [{_cell(process.get('id'))} {_cell(process.get('name'))}{zh}](../etom.md"
         f"#etom-{str(process.get('id', '')).replace('.', '-')}) |",
         f"| SID entity | [{_cell(entity.get('entity'))}](../sid.md"
         f"#sid-{str(entity.get('entity', '')).lower()}) ({_cell(entity.get('abe'))}) |",
@@ -237,7 +241,7 @@ def _events(defined: set[str], resource: ResourceMapping) -> list[str]:
     return sorted(names & defined)
 
 
-def _api_page(m: ApiManifest, version: ApiVersion) -> str:
+def _api_page(m: ApiManifest, version: ApiVersion, processes: dict[str, Any]) -> str:
     document = load_document(version.document)
     docs = m.raw.get("docs") or {}
     purpose = docs.get("purpose") or {}
@@ -276,7 +280,7 @@ def _api_page(m: ApiManifest, version: ApiVersion) -> str:
     lines += ["## Operations", ""]
     shown: set[str] = set()
     for path, method, op in operations(document):
-        lines += _operation_section(path, method, op, document)
+        lines += _operation_section(path, method, op, document, processes)
         shown |= operation_schemas(op, document)
     lines += _schema_sections(shown, document)
     return "\n".join(lines) + "\n"
@@ -304,7 +308,8 @@ def _etom_page(catalogue: dict[str, Any], used: dict[str, list[tuple[ApiVersion,
         for pid in sorted((p for p in processes if level1(p) == top and p != top), key=_id_key):
             spec = processes[pid]
             depth = "#" * min(2 + int(spec["level"]) - 1, 6)
-            lines += [f"{depth} {pid} {spec['name']} {{: #etom-{pid.replace('.', '-')} }}", ""]
+            zh = f" · {spec['name_zh']}" if spec.get("name_zh") else ""
+            lines += [f"{depth} {pid} {spec['name']}{zh} {{: #etom-{pid.replace('.', '-')} }}", ""]
             former = f" (before eTOM 15: {spec['former_id']})" if spec.get("former_id") else ""
             lines += [f"Level {spec['level']}{former}. {_cell(spec.get('description'))}", ""]
             for version, label, link in used.get(pid, []):
@@ -422,7 +427,7 @@ def write_sources(folder: Path) -> list[str]:
     for m in manifests().values():
         entries = []
         for version in m.versions.values():
-            pages[page_name(version)] = _api_page(m, version)
+            pages[page_name(version)] = _api_page(m, version, catalogue["etom"]["processes"])
             entries.append({version.version: page_name(version)})
             for path, method, op in operations(load_document(version.document)):
                 process = op.get("x-etom-process") or {}
