@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -128,6 +129,10 @@ def test_served_at_docs_with_swagger_ui_at_swagger(
         assert moved.status_code == 307 and moved.headers["location"] == "/docs/"
     swagger = client.get("/swagger")
     assert swagger.status_code == 200 and f"{one.base_path}/openapi.json" in swagger.text
+    # the API page opens Swagger UI on its own document (an entry name Swagger UI lists)
+    entry = f"{one.api} {one.name} {one.version}"
+    assert f'"name": "{entry}"' in swagger.text
+    assert f"swagger?urls.primaryName={quote(entry)}" in _page(site, one)
 
 
 def test_the_sid_page_draws_every_table_and_foreign_key(site: Path) -> None:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -253,6 +254,10 @@ def _api_page(m: ApiManifest, version: ApiVersion, processes: dict[str, Any]) ->
         f" (served at `{version.base_path}/openapi.json`) · **Version** {info.get('version', '')}",
         "",
     ]
+    # Swagger UI's entry for this document (tmf_api.app names them "<API> <name> <version>")
+    entry = quote(f"{m.api} {version.name} {version.version}")
+    swagger = f"../../swagger?urls.primaryName={entry}"
+    lines += [f"Try it out against the running server (`tmf serve`): [Swagger UI]({swagger})", ""]
     if purpose:
         lines += [f"**What it is for.** {purpose.get('en', '')}", ""]
         lines += [f"**用途。** {purpose.get('zh', '')}", ""]
