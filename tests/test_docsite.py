@@ -5,6 +5,8 @@ served by the application at /docs/ (Swagger UI at /swagger). Browser checks are
 from __future__ import annotations
 
 import html
+import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -157,3 +159,12 @@ def test_the_etom_map_names_each_process_in_both_languages_and_links_its_operati
         for path, method, op in docsite.operations(load_document(version.document)):
             link = f"{html_page}#{docsite.operation_anchor(path, method)}"
             assert f'href="{link}"' in page, (version.key, path, method, op["x-etom-process"])
+
+
+def test_search_finds_chinese_words(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    separator = index["config"]["separator"]  # a JavaScript regular expression, read by Python's too
+    assert r"\u200b" in separator
+    titles = [entry["title"] for entry in index["docs"]]
+    # "订单" (order) is a term of its own in "关闭客户订单" (close customer order)
+    assert any(re.search(f"{separator}订单({separator}|$)", title) for title in titles)

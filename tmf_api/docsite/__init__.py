@@ -454,7 +454,9 @@ def write_sources(folder: Path) -> list[str]:
         "use_directory_urls": False,
         # no web fonts: the system's own (the theme would load Roboto from a font host)
         "theme": {"name": "material", "language": "en", "font": False, "features": ["navigation.sections"]},
-        "plugins": ["search", "offline"],
+        # jieba (installed with the project) segments Chinese with zero-width spaces when the
+        # index is built; they separate search terms like spaces do
+        "plugins": [{"search": {"separator": r"[\s\u200b\-]+"}}, "offline"],
         "markdown_extensions": [
             "tables",
             "attr_list",
