@@ -11,6 +11,7 @@ from file:// or any static host; Mermaid is vendored (assets/), never fetched.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -494,6 +495,8 @@ def build(out: Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="tmf-docs-") as tmp:
         pages = write_sources(Path(tmp))
         config = load_config(str(Path(tmp) / "mkdocs.yml"), site_dir=str(out.resolve()))
+        # jieba (imported by the search plugin) logs its dictionary loading at DEBUG level
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         mkdocs_build(config)
     return pages
 
