@@ -22,12 +22,13 @@ export TMF_REFERENCE_DIR
 PYTEST_ARGS ?= -q -n 2 --dist loadfile
 SERVE_ARGS ?=
 
-.PHONY: help serve test lint bench venv node postgres clean
+.PHONY: help serve test lint bench docs venv node postgres clean
 
 help:
-	@echo "make serve   set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data, Swagger UI at /docs)"
+	@echo "make serve   set up .venv and run the server on http://127.0.0.1:8080 (SQLite, demo data, docs at /docs/, Swagger UI at /swagger)"
 	@echo "make test    set up .venv, newman and PostgreSQL, run the whole suite (SQLite + throwaway PostgreSQL)"
 	@echo "make lint    ruff check + mypy"
+	@echo "make docs    write the documentation site into site/ (static, works offline)"
 	@echo "make bench   run bench/run.py"
 
 # --- setup ------------------------------------------------------------------------------------
@@ -87,6 +88,9 @@ test:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+docs: venv
+	$(VENV)/bin/tmf docs build --out site
 
 bench: venv
 	$(VENV_PY) bench/run.py

@@ -7,7 +7,9 @@ import contextlib
 import functools
 import json
 import logging
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -24,9 +26,10 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from sid_model.db import make_engine
-from tmf_api import clock
+from tmf_api import clock, docsite
 from tmf_api.adapter.handlers import EngineResolver, listener_route
 from tmf_api.adapter.middleware import (
+    REQUESTED_PATH,
     AllowIndex,
     ASGIApp,
     RequestLimits,
@@ -51,9 +54,11 @@ from tmf_api.registry import (
     rules,
 )
 from tmf_api.settings import Settings
-from tmf_api.specs import load_document
+from tmf_api.specs import bundle_cache_dir, load_document
 
+# The documentation site (tmf_api.docsite) at /docs/, Swagger UI's try-it-out at /swagger.
 DOCS_PATH = "/docs"
+SWAGGER_PATH = "/swagger"
 VALIDATORS = {
     "parameter": NamingParameterValidator,
     "body": MediaTypeDict({"*/*json": CachedJSONBodyValidator}),
@@ -127,10 +132,10 @@ def _docs_page(runtimes: list[ApiRuntime]) -> ASGIApp:
     ]
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>TM Forum Open APIs</title>
-<link rel="stylesheet" href="{DOCS_PATH}/static/swagger-ui.css"></head>
+<link rel="stylesheet" href="{SWAGGER_PATH}/static/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
-<script src="{DOCS_PATH}/static/swagger-ui-bundle.js"></script>
-<script src="{DOCS_PATH}/static/swagger-ui-standalone-preset.js"></script>
+<script src="{SWAGGER_PATH}/static/swagger-ui-bundle.js"></script>
+<script src="{SWAGGER_PATH}/static/swagger-ui-standalone-preset.js"></script>
 <script>
 window.ui = SwaggerUIBundle({{urls: {json.dumps(urls)}, dom_id: "#swagger-ui",
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout",
@@ -144,7 +149,31 @@ window.ui = SwaggerUIBundle({{urls: {json.dumps(urls)}, dom_id: "#swagger-ui",
 
 
 async def _root(scope: Any, receive: Any, send: Any) -> None:
-    await Response(status_code=307, headers={"Location": DOCS_PATH})(scope, receive, send)
+    await Response(status_code=307, headers={"Location": f"{DOCS_PATH}/"})(scope, receive, send)
+
+
+def _docs_site() -> ASGIApp:
+    """The generated site at /docs/, built on the first request for it (some 6 s on this machine)
+    and kept in the cache folder, keyed by its sources, for later servers."""
+    files: list[StaticFiles] = []
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        path: str = scope["path"]
+        if path == DOCS_PATH and not str(scope.get(REQUESTED_PATH, path)).endswith("/"):
+            # the site's links are relative: its index must be read from /docs/
+            await Response(status_code=307, headers={"Location": f"{DOCS_PATH}/"})(scope, receive, send)
+            return
+        if not files:
+            site = await anyio.to_thread.run_sync(docsite.cached_site, _site_cache())
+            files.append(StaticFiles(directory=site, html=True))
+        inner = dict(scope, path=path[len(DOCS_PATH) :] or "/")
+        await files[0](inner, receive, send)
+
+    return serve
+
+
+def _site_cache() -> Path:
+    return bundle_cache_dir() or Path(tempfile.gettempdir()) / "tmf-api"
 
 
 class Application:
@@ -247,10 +276,11 @@ def create_app(settings: Settings) -> Application:
     app.add_error_handler(ProblemException, _on_problem)
     app.add_error_handler(Exception, _on_unhandled)
     allow = AllowIndex()
-    routes: dict[str, ASGIApp] = {DOCS_PATH: _docs_page(runtimes), "/": _root}
+    site = _docs_site()
+    routes: dict[str, ASGIApp] = {SWAGGER_PATH: _docs_page(runtimes), DOCS_PATH: site, "/": _root}
     if settings.adjustable_clock:
         routes[clock.PATH] = clock.route
-    prefixes: dict[str, ASGIApp] = {f"{DOCS_PATH}/static/": _static_docs()}
+    prefixes: dict[str, ASGIApp] = {f"{SWAGGER_PATH}/static/": _static_docs(), f"{DOCS_PATH}/": site}
     with _documents_checked_by_the_suite():
         for runtime in runtimes:
             _add_api(app, runtime, sessions, allow, routes, prefixes)
@@ -305,7 +335,7 @@ def _static_docs() -> ASGIApp:
     files = StaticFiles(directory=swagger_ui_path)
 
     async def serve(scope: Any, receive: Any, send: Any) -> None:
-        inner = dict(scope, path=scope["path"][len(f"{DOCS_PATH}/static") :])
+        inner = dict(scope, path=scope["path"][len(f"{SWAGGER_PATH}/static") :])
         await files(inner, receive, send)
 
     return serve

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tmf_api.settings import (
@@ -110,7 +111,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         logging.getLogger("tmf").info("demo data: %s", loaded or "database not empty, nothing loaded")
     workers = f", {settings.workers} workers" if settings.workers > 1 else ""
     print(
-        f"Serving TM Forum APIs on http://{args.host}:{args.port}{workers}  (Swagger UI: /docs)", flush=True
+        f"Serving TM Forum APIs on http://{args.host}:{args.port}{workers}"
+        "  (docs: /docs/, Swagger UI: /swagger)",
+        flush=True,
     )
     if settings.workers == 1:
         uvicorn.run(
@@ -309,6 +312,18 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     return result
 
 
+def cmd_docs_build(args: argparse.Namespace) -> int:
+    """Write the documentation site (static, offline) generated from the project into --out."""
+    import time
+
+    from tmf_api.docsite import build
+
+    started = time.perf_counter()
+    pages = build(Path(args.out))
+    print(f"docs site: {len(pages)} pages in {args.out} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tmf", description="TM Forum Open API reference implementation")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -356,6 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--account", action="append", help="a billing account id (repeatable; default: all)")
     add_settings(run, BILLING_GROUPS)
     run.set_defaults(func=cmd_billing_run)
+
+    docs = commands.add_parser("docs", help="the documentation site generated from the project")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    docs_build = docs_commands.add_parser(
+        "build", help="write the static site (works offline, from file:// or any static host)"
+    )
+    docs_build.add_argument("--out", required=True, help="the folder to write (replaced)")
+    docs_build.set_defaults(func=cmd_docs_build)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)

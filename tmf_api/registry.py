@@ -90,7 +90,7 @@ class ApiManifest:
 
 _KNOWN = {
     "api", "title", "versions", "resources", "lifecycles", "events", "rules", "conformance", "demo",
-    "indexed_lists",
+    "indexed_lists", "docs",
 }  # fmt: skip
 _KNOWN_VERSION = {"name", "document", "official", "ctk", "events_from"}
 

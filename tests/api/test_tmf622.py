@@ -335,10 +335,10 @@ def test_spec_documents_and_docs_page_are_served(api_client: CheckedClient) -> N
     for base in (V4, V5):
         spec = api_client.get(f"{base}/openapi.json")
         assert spec.status_code == 200 and spec.json()["paths"]["/productOrder"]
-    docs = api_client.get("/docs")
+    docs = api_client.get("/swagger")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     assert f"{V5}/openapi.json" in docs.text
-    assert api_client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert api_client.get("/swagger/static/swagger-ui-bundle.js").status_code == 200
 
 
 def test_channel_reads_flat_in_v4_and_nested_in_v5(api_client: CheckedClient) -> None:

@@ -34,6 +34,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
+# The scope key keeping the path as requested when a trailing slash was dropped: the docs site
+# tells /docs (redirected) from /docs/ (its index) by it.
+REQUESTED_PATH = "tmf.requested_path"
+
 # Signed 64-bit: the widest integer either database stores (a column may be narrower: the
 # mapping checks that, tmf_api.engine.mapping).
 INT64 = range(-(2**63), 2**63)
@@ -277,6 +281,7 @@ class TMFMiddleware:
         path: str = scope["path"]
         if len(path) > 1 and path.endswith("/"):
             # TM Forum's v5 kits call `/productOrder/` and `/productOrder/{id}/`.
+            scope = dict(scope, **{REQUESTED_PATH: path})
             path = path.rstrip("/") or "/"
             scope = dict(scope, path=path, raw_path=path.encode())
         route = self.routes.get(path)
