@@ -28,6 +28,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "conformance" / "scenarios"
 ACTORS = frozenset({"customer", "clerk", "agent", "noc", "installer", "billing", "system"})
 MERGE = "application/merge-patch+json"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SPREAD = re.compile(r"\.\.\.\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _INDEX = re.compile(r"^(?P<key>[^\[]*)(?P<rest>(\[[^\]]+\])*)$")
 
 
@@ -42,6 +43,7 @@ class Scenario:
     process: str
     variants: tuple[str, ...]
     server_options: tuple[str, ...]
+    variables: dict[str, dict[str, Any]]
     steps: tuple[dict[str, Any], ...]
     path: Path
 
@@ -100,6 +102,7 @@ def load(path: Path) -> Scenario:
             process=str(raw["process"]),
             variants=tuple(raw.get("variants", ["v4"])),
             server_options=tuple(raw.get("server", {}).get("options", [])),
+            variables={str(k): dict(v) for k, v in (raw.get("variables") or {}).items()},
             steps=steps,
             path=path,
         )
@@ -114,16 +117,28 @@ def available(folder: Path = SCENARIOS) -> dict[str, Scenario]:
 
 
 def substitute(value: Any, saved: dict[str, Any]) -> Any:
-    """`${name}` replaced by what was saved: a whole-string reference keeps the value's type."""
+    """`${name}` replaced by what was saved: a whole-string reference keeps the value's type, and
+    a list item `...${name}` is replaced by the items of the saved list."""
     if isinstance(value, str):
         whole = _VAR.fullmatch(value)
         if whole:
             return saved[whole.group(1)]
         return _VAR.sub(lambda m: str(saved[m.group(1)]), value)
-    if isinstance(value, list):
-        return [substitute(v, saved) for v in value]
-    if isinstance(value, dict):
-        return {k: substitute(v, saved) for k, v in value.items()}
+    if isinstance(value, list):  # an item "...${name}" spreads a saved list (notes so far)
+        items: list[Any] = []
+        for item in value:
+            spread = _SPREAD.fullmatch(item) if isinstance(item, str) else None
+            if spread:
+                items.extend(saved[spread.group(1)])
+            else:
+                items.append(substitute(item, saved))
+        return items
+    if isinstance(value, dict):  # `key: ${name}` with a null variable leaves the key out
+        return {
+            k: substitute(v, saved)
+            for k, v in value.items()
+            if not (isinstance(v, str) and (m := _VAR.fullmatch(v)) and saved.get(m.group(1), 0) is None)
+        }
     return value
 
 
@@ -188,7 +203,7 @@ def _holds(op: str, want: Any, actual: Any) -> bool:
     if op == "le":
         return bool(actual <= want)
     if op == "contains":
-        return want in actual
+        return bool(want in actual)
     if op == "length":
         return len(actual) == want
     return bool(want)  # exists: reached only when the value exists
@@ -232,12 +247,20 @@ def _plus(text: str, seconds: float) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
 
+def _advance(client: httpx.Client, seconds: float) -> None:
+    """The server's test clock (`tmf serve --adjustable-clock`) moved on by `seconds`."""
+    now = client.get("/clock").raise_for_status().json()["now"]
+    client.post("/clock", json={"now": _plus(now, seconds)}).raise_for_status()
+
+
 def _run_step(client: httpx.Client, step: dict[str, Any], saved: dict[str, Any], result: StepResult) -> None:
     call = substitute(step["call"], saved)
     expect = substitute(step.get("expect") or {}, saved)
     wait = step.get("wait") or {}
     method = str(call.get("method", "GET")).upper()
-    headers = {"content-type": MERGE} if method == "PATCH" else {}
+    headers = {"content-type": str(call.get("content_type", MERGE))} if method == "PATCH" else {}
+    if "advance_clock" in (step.get("before") or {}):  # time passes first (an SLA's hours)
+        _advance(client, float(step["before"]["advance_clock"]))
     deadline = time.monotonic() + float(wait.get("timeout", 0))
     result.call = result.call.replace(step["call"]["url"], call["url"])
     result.request = {
@@ -259,8 +282,7 @@ def _run_step(client: httpx.Client, step: dict[str, Any], saved: dict[str, Any],
         if problem is None or time.monotonic() >= deadline:
             break
         if wait.get("advance_clock"):  # the simulator times itself by the server's clock
-            now = client.get("/clock").json()["now"]
-            client.post("/clock", json={"now": _plus(now, float(wait["advance_clock"]))})
+            _advance(client, float(wait["advance_clock"]))
         time.sleep(float(wait.get("interval", 0.1)))
     if problem is not None:
         result.status, result.message = "failed", problem
@@ -295,6 +317,7 @@ def run(scenario: Scenario, variant: str, base_url: str, timeout: float = 30.0) 
     outcome = ScenarioResult(scenario, variant, base_url)
     started = time.perf_counter()
     saved: dict[str, Any] = {"run": f"{int(time.time() * 1000) % 10**8:08d}", "variant": variant}
+    saved |= scenario.variables.get(variant, {})
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         failed = False
         for index, raw in enumerate(scenario.steps, 1):
