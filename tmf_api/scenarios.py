@@ -205,15 +205,17 @@ def _holds(op: str, want: Any, actual: Any) -> bool:
     if op == "contains":
         return bool(want in actual)
     if op == "length":
-        return len(actual) == want
+        return bool(len(actual) == want)
     return bool(want)  # exists: reached only when the value exists
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """A variant's overlay on a step: `call`, `expect` and `save` are updated key by key (an
+    overlay's `body` or `json` replaces the step's whole), anything else is replaced."""
     merged = dict(base)
     for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "body":
-            merged[key] = _merge(merged[key], value)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
     return merged
