@@ -121,8 +121,8 @@ def substitute(value: Any, saved: dict[str, Any]) -> Any:
     a list item `...${name}` is replaced by the items of the saved list."""
     if isinstance(value, str):
         whole = _VAR.fullmatch(value)
-        if whole:
-            return saved[whole.group(1)]
+        if whole:  # a variable may itself name saved values (a per-variant reference shape)
+            return substitute(saved[whole.group(1)], saved)
         return _VAR.sub(lambda m: str(saved[m.group(1)]), value)
     if isinstance(value, list):  # an item "...${name}" spreads a saved list (notes so far)
         items: list[Any] = []
