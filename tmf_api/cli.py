@@ -324,6 +324,18 @@ def cmd_docs_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    from tmf_api.scenario_cli import main as scenario_main
+
+    return scenario_main(args)
+
+
+def add_scenario_commands(parser: argparse.ArgumentParser) -> None:
+    from tmf_api.scenario_cli import add_commands
+
+    add_commands(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tmf", description="TM Forum Open API reference implementation")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -360,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conformance.add_argument("conformance_args", nargs=argparse.REMAINDER)
     conformance.set_defaults(func=cmd_conformance)
+
+    scenario = commands.add_parser(
+        "scenario", help="the operator's processes as runnable scenarios (tmf scenario list|run)"
+    )
+    add_scenario_commands(scenario)
+    scenario.set_defaults(func=cmd_scenario)
 
     billing = commands.add_parser("billing", help="bill runs")
     billing_commands = billing.add_subparsers(dest="billing_command", required=True)
